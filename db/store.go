@@ -1,0 +1,332 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"podboard/lifecycle"
+)
+
+var _ lifecycle.Store = (*DB)(nil)
+
+const containerCols = `c.name, c.id, c.image, c.state, c.engine_state, c.exit_code,
+	c.created_at, c.started_at, c.finished_at, c.stop_timeout, c.error,
+	coalesce(c.job_id, 0), c.prev_state, c.version`
+
+const jobCols = `j.id, j.container, j.op, j.prev_state, j.outcome, j.error,
+	j.started_at, j.finished_at, j.stop_timeout, j.origin`
+
+// The container query joins the running job, so a page can show how long an
+// operation has been running after a reload.
+const selectContainers = `SELECT ` + containerCols + `, ` + jobColsNullable + `
+	FROM containers c LEFT JOIN jobs j ON j.id = c.job_id`
+
+const jobColsNullable = `j.id, coalesce(j.container, ''), coalesce(j.op, ''), coalesce(j.prev_state, ''),
+	coalesce(j.outcome, ''), coalesce(j.error, ''), coalesce(j.started_at, 0),
+	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, '')`
+
+type scanner interface{ Scan(...any) error }
+
+func scanContainer(s scanner) (lifecycle.Container, error) {
+	var (
+		c                           lifecycle.Container
+		created, started, finished  int64
+		jobID                       sql.NullInt64
+		j                           lifecycle.Job
+		jStarted, jFinished         int64
+		state, prev, jOp, jPrev, jo string
+	)
+	err := s.Scan(&c.Name, &c.ID, &c.Image, &state, &c.EngineState, &c.ExitCode,
+		&created, &started, &finished, &c.StopTimeout, &c.Error,
+		&c.JobID, &prev, &c.Version,
+		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin)
+	if err != nil {
+		return c, err
+	}
+	c.State, c.PrevState = lifecycle.State(state), lifecycle.State(prev)
+	c.CreatedAt, c.StartedAt, c.FinishedAt = fromNanos(created), fromNanos(started), fromNanos(finished)
+	if jobID.Valid {
+		j.ID = jobID.Int64
+		j.Op, j.PrevState, j.Outcome = lifecycle.Op(jOp), lifecycle.State(jPrev), lifecycle.JobOutcome(jo)
+		j.StartedAt, j.FinishedAt = fromNanos(jStarted), fromNanos(jFinished)
+		c.Job = &j
+	}
+	return c, nil
+}
+
+func scanJob(s scanner) (lifecycle.Job, error) {
+	var (
+		j                 lifecycle.Job
+		started, finished int64
+		op, prev, outcome string
+	)
+	err := s.Scan(&j.ID, &j.Container, &op, &prev, &outcome, &j.Error, &started, &finished, &j.StopTimeout, &j.Origin)
+	j.Op, j.PrevState, j.Outcome = lifecycle.Op(op), lifecycle.State(prev), lifecycle.JobOutcome(outcome)
+	j.StartedAt, j.FinishedAt = fromNanos(started), fromNanos(finished)
+	return j, err
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getContainer(ctx context.Context, q querier, name string) (lifecycle.Container, error) {
+	c, err := scanContainer(q.QueryRowContext(ctx, selectContainers+` WHERE c.name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("%w: %s", lifecycle.ErrNotFound, name)
+	}
+	if err != nil {
+		return c, fmt.Errorf("db: unable to read container %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Container implements lifecycle.Store.
+func (db *DB) Container(ctx context.Context, name string) (lifecycle.Container, error) {
+	return getContainer(ctx, db.r, name)
+}
+
+// Containers implements lifecycle.Store.
+func (db *DB) Containers(ctx context.Context) ([]lifecycle.Container, error) {
+	rows, err := db.r.QueryContext(ctx, selectContainers+` ORDER BY c.name`)
+	if err != nil {
+		return nil, fmt.Errorf("db: unable to list containers: %w", err)
+	}
+	defer rows.Close()
+	var out []lifecycle.Container
+	for rows.Next() {
+		c, err := scanContainer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: unable to list containers: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: unable to list containers: %w", err)
+	}
+	return out, nil
+}
+
+// BeginJob implements lifecycle.Store.
+func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin string, now time.Time) (lifecycle.Container, lifecycle.Job, error) {
+	var c lifecycle.Container
+	var job lifecycle.Job
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = getContainer(ctx, tx, name); err != nil {
+			return err
+		}
+		if c.Busy() {
+			return fmt.Errorf("%w: %s is already %s", lifecycle.ErrBusy, name, c.State.Label())
+		}
+		if !op.AllowedFrom(c.State) {
+			return fmt.Errorf("%w: cannot %s %s while it is %s", lifecycle.ErrInvalid, op, name, c.State)
+		}
+		job = lifecycle.Job{Container: name, Op: op, PrevState: c.State, Outcome: lifecycle.JobRunning,
+			StartedAt: now, StopTimeout: c.StopTimeout, Origin: origin}
+		res, err := tx.ExecContext(ctx, `INSERT INTO jobs (container, op, prev_state, started_at, stop_timeout, origin)
+			VALUES (?, ?, ?, ?, ?, ?)`, name, op, c.State, nanos(now), c.StopTimeout, origin)
+		if err != nil {
+			return fmt.Errorf("db: unable to record the %s job of %s: %w", op, name, err)
+		}
+		if job.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE containers
+			SET prev_state = state, state = ?, job_id = ?, error = '', version = version + 1
+			WHERE name = ?`, op.Transitional(), job.ID, name); err != nil {
+			return fmt.Errorf("db: unable to mark %s %s: %w", name, op.Transitional(), err)
+		}
+		c, err = getContainer(ctx, tx, name)
+		return err
+	})
+	if err != nil {
+		return c, lifecycle.Job{}, err
+	}
+	return c, job, nil
+}
+
+// endJob writes the job's outcome and, if the container still carries the
+// job, applies set to it.
+func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.JobOutcome, msg string, now time.Time, set string, args ...any) (c lifecycle.Container, ok bool, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = ?, error = ?, finished_at = ? WHERE id = ?`,
+			outcome, msg, nanos(now), job.ID); err != nil {
+			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE containers SET `+set+`, job_id = NULL, version = version + 1
+			WHERE name = ? AND job_id = ?`, append(args, job.Container, job.ID)...)
+		if err != nil {
+			return fmt.Errorf("db: unable to write the outcome of job %d to %s: %w", job.ID, job.Container, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ok = true
+		c, err = getContainer(ctx, tx, job.Container)
+		return err
+	})
+	return c, ok, err
+}
+
+// FinishJob implements lifecycle.Store. The engine's timestamps are not known
+// here; the next scan brings the exact ones.
+func (db *DB) FinishJob(ctx context.Context, job lifecycle.Job, final lifecycle.State, now time.Time) (lifecycle.Container, bool, error) {
+	if final == lifecycle.Running {
+		return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now,
+			`state = ?, engine_state = 'running', started_at = ?, error = ''`, final, nanos(now))
+	}
+	return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now,
+		`state = ?, engine_state = 'exited', finished_at = ?, error = ''`, final, nanos(now))
+}
+
+// FailJob implements lifecycle.Store.
+func (db *DB) FailJob(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (lifecycle.Container, bool, error) {
+	return db.endJob(ctx, job, lifecycle.JobFailed, msg, now, `state = prev_state, error = ?`, msg)
+}
+
+// DropJobContainer implements lifecycle.Store.
+func (db *DB) DropJobContainer(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (bool, error) {
+	var ok bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = 'failed', error = ?, finished_at = ? WHERE id = ?`,
+			msg, nanos(now), job.ID); err != nil {
+			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM containers WHERE name = ? AND job_id = ?`, job.Container, job.ID)
+		if err != nil {
+			return fmt.Errorf("db: unable to drop %s: %w", job.Container, err)
+		}
+		n, _ := res.RowsAffected()
+		ok = n > 0
+		return nil
+	})
+	return ok, err
+}
+
+// InterruptJobs implements lifecycle.Store.
+func (db *DB) InterruptJobs(ctx context.Context, msg string, now time.Time) ([]lifecycle.Job, error) {
+	var jobs []lifecycle.Job
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs j WHERE j.outcome = 'running' ORDER BY j.id`)
+		if err != nil {
+			return fmt.Errorf("db: unable to find running jobs: %w", err)
+		}
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			jobs = append(jobs, j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, j := range jobs {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = 'interrupted', error = ?, finished_at = ? WHERE id = ?`,
+				msg, nanos(now), j.ID); err != nil {
+				return fmt.Errorf("db: unable to mark job %d interrupted: %w", j.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE containers SET state = prev_state, error = ?, job_id = NULL,
+				version = version + 1 WHERE job_id = ?`, msg, j.ID); err != nil {
+				return fmt.Errorf("db: unable to revert %s: %w", j.Container, err)
+			}
+			jobs[i].Outcome, jobs[i].Error, jobs[i].FinishedAt = lifecycle.JobInterrupted, msg, now
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+// ApplyScan implements lifecycle.Store.
+func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]lifecycle.ScanWrite, error) {
+	var landed []lifecycle.ScanWrite
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		landed = landed[:0]
+		for _, w := range writes {
+			c := w.Container
+			var (
+				res sql.Result
+				err error
+			)
+			switch w.Kind {
+			case lifecycle.Insert:
+				res, err = tx.ExecContext(ctx, `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
+					created_at, started_at, finished_at, stop_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					ON CONFLICT (name) DO NOTHING`,
+					c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout)
+			case lifecycle.Update:
+				res, err = tx.ExecContext(ctx, `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?,
+					exit_code = ?, created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, version = version + 1
+					WHERE name = ? AND version = ? AND job_id IS NULL`,
+					c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Name, w.Version)
+			case lifecycle.Delete:
+				res, err = tx.ExecContext(ctx, `DELETE FROM containers WHERE name = ? AND version = ? AND job_id IS NULL`,
+					c.Name, w.Version)
+			default:
+				return fmt.Errorf("db: unknown scan write %v", w.Kind)
+			}
+			if err != nil {
+				return fmt.Errorf("db: unable to %s %s: %w", w.Kind, c.Name, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if w.Kind != lifecycle.Delete {
+				if w.Container, err = getContainer(ctx, tx, c.Name); err != nil {
+					return err
+				}
+			}
+			landed = append(landed, w)
+		}
+		return nil
+	})
+	return landed, err
+}
+
+// Jobs implements lifecycle.Store.
+func (db *DB) Jobs(ctx context.Context, container string, limit int) ([]lifecycle.Job, error) {
+	q := `SELECT ` + jobCols + ` FROM jobs j`
+	args := []any{}
+	if container != "" {
+		q += ` WHERE j.container = ?`
+		args = append(args, container)
+	}
+	q += ` ORDER BY j.id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: unable to list jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []lifecycle.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: unable to list jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}

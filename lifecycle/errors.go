@@ -1,0 +1,20 @@
+package lifecycle
+
+import "errors"
+
+// The kinds of failure an operator can meet. Errors returned by this package
+// and by engines wrap one of these, so callers map them with errors.Is and
+// still show the specific message.
+var (
+	// ErrNotFound: the container does not exist (in the dashboard or in Podman).
+	ErrNotFound = errors.New("no such container")
+	// ErrBusy: another operation on the container is still running.
+	ErrBusy = errors.New("operation already running")
+	// ErrInvalid: the request makes no sense (bad name, unknown operation,
+	// an operation that does not fit the container's state).
+	ErrInvalid = errors.New("invalid request")
+	// ErrUnreachable: the engine's API did not answer.
+	ErrUnreachable = errors.New("podman unreachable")
+	// ErrTimeout: the engine did not answer within the time a caller allows.
+	ErrTimeout = errors.New("podman did not answer in time")
+)

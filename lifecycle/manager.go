@@ -1,0 +1,270 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// Manager runs operations on containers: it writes the transitional state,
+// starts the engine call in the background, and writes the final or reverted
+// state when the call returns. It also runs the scan and the start-up
+// recovery, so every write to a container's state goes through it.
+type Manager struct {
+	store  Store
+	engine Engine
+	notify Notifier
+	log    *slog.Logger
+	incid  *IncidentLog
+	now    func() time.Time
+
+	lookupTimeout time.Duration
+	scanTimeout   time.Duration
+
+	// mu orders writes with their events: a write and its Notify happen
+	// under mu, so pages receive changes in the order they were stored, and
+	// a fast job's final state can never be overtaken by its own
+	// transitional state.
+	mu sync.Mutex
+
+	jobs    sync.WaitGroup
+	running sync.Map // job ID → Job, the jobs this process runs
+}
+
+// Config holds a Manager's dependencies.
+type Config struct {
+	Store    Store
+	Engine   Engine
+	Notifier Notifier     // nil: no live updates
+	Incident *IncidentLog // nil: no incident log
+	Logger   *slog.Logger // nil: slog.Default()
+	Now      func() time.Time
+
+	// LookupTimeout bounds the engine call made when an operation names a
+	// container the dashboard has not scanned yet. Default 5 s.
+	LookupTimeout time.Duration
+	// ScanTimeout bounds each engine call of a scan. Default 10 s.
+	ScanTimeout time.Duration
+}
+
+// NewManager returns a Manager using cfg.
+func NewManager(cfg Config) *Manager {
+	m := &Manager{
+		store:         cfg.Store,
+		engine:        cfg.Engine,
+		notify:        cfg.Notifier,
+		log:           cfg.Logger,
+		incid:         cfg.Incident,
+		now:           cfg.Now,
+		lookupTimeout: cfg.LookupTimeout,
+		scanTimeout:   cfg.ScanTimeout,
+	}
+	if m.notify == nil {
+		m.notify = NotifierFunc(func(Event) {})
+	}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.lookupTimeout <= 0 {
+		m.lookupTimeout = 5 * time.Second
+	}
+	if m.scanTimeout <= 0 {
+		m.scanTimeout = 10 * time.Second
+	}
+	return m
+}
+
+// validName is Podman's rule for container names.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ValidateName rejects names Podman could never have given a container.
+func ValidateName(name string) error {
+	if len(name) > 253 || !validName.MatchString(name) {
+		return fmt.Errorf("%w: %q is not a valid container name", ErrInvalid, name)
+	}
+	return nil
+}
+
+// Do starts op on the named container and returns as soon as the
+// transitional state is stored and announced; the engine call runs in the
+// background for as long as it takes. origin says who asked (for history).
+//
+// Errors: ErrInvalid (bad name or an op the state does not allow; the
+// current container is returned too), ErrBusy (an operation is already
+// running; the current container is returned), ErrNotFound, and
+// ErrUnreachable or ErrTimeout when the container was not scanned yet and
+// the engine could not be asked about it.
+func (m *Manager) Do(ctx context.Context, name string, op Op, origin string) (Container, error) {
+	if err := ValidateName(name); err != nil {
+		return Container{}, err
+	}
+	c, job, err := m.begin(ctx, name, op, origin)
+	if errors.Is(err, ErrNotFound) {
+		// Podman may know a container the scan has not seen yet.
+		if err := m.adopt(ctx, name); err != nil {
+			return Container{}, err
+		}
+		c, job, err = m.begin(ctx, name, op, origin)
+	}
+	if err != nil {
+		return c, err
+	}
+	m.record(job.StartedAt, op, "BEGIN", name, fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin))
+	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState)
+
+	m.jobs.Add(1)
+	m.running.Store(job.ID, job)
+	go m.run(job)
+	return c, nil
+}
+
+func (m *Manager) begin(ctx context.Context, name string, op Op, origin string) (Container, Job, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, job, err := m.store.BeginJob(ctx, name, op, origin, m.now())
+	if err != nil {
+		return c, job, err
+	}
+	m.notify.Notify(Event{Container: c})
+	return c, job, nil
+}
+
+// adopt asks the engine about a container the dashboard has no row for and
+// stores it, so that an operation can run on it before the next scan.
+func (m *Manager) adopt(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
+	defer cancel()
+	o, err := m.engine.Inspect(ctx, name)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: looking up %s took longer than %s", ErrTimeout, name, m.lookupTimeout)
+		}
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	landed, err := m.store.ApplyScan(ctx, []ScanWrite{{Kind: Insert, Container: fromObserved(o)}})
+	if err != nil {
+		return err
+	}
+	for _, w := range landed {
+		m.notify.Notify(Event{Container: w.Container})
+	}
+	return nil
+}
+
+// run is the background half of an operation. Its context has no deadline
+// and is not tied to the request or to shutdown: a stop must get the
+// container's whole stop timeout.
+func (m *Manager) run(job Job) {
+	defer m.jobs.Done()
+	defer m.running.Delete(job.ID)
+	err := call(context.Background(), m.engine, job.Op, job.Container)
+	m.finish(job, err)
+}
+
+// finish writes the outcome of job and announces it.
+func (m *Manager) finish(job Job, opErr error) {
+	ctx := context.Background()
+	now := m.now()
+	took := now.Sub(job.StartedAt).Round(time.Millisecond)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	switch {
+	case opErr == nil:
+		c, ok, err := m.store.FinishJob(ctx, job, job.Op.Final(), now)
+		if err != nil {
+			m.storeFailed(job, err)
+			return
+		}
+		m.record(now, job.Op, "OK", job.Container, fmt.Sprintf("job %d, %s", job.ID, took))
+		m.log.Info("operation done", "op", job.Op, "container", job.Container, "job", job.ID, "took", took)
+		if ok {
+			ended := finishedJob(job, JobSucceeded, "", now)
+			m.notify.Notify(Event{Container: c, Ended: &ended})
+		}
+
+	case errors.Is(opErr, ErrNotFound):
+		msg := fmt.Sprintf("container %s no longer exists: %v", job.Container, opErr)
+		ok, err := m.store.DropJobContainer(ctx, job, msg, now)
+		if err != nil {
+			m.storeFailed(job, err)
+			return
+		}
+		m.record(now, job.Op, "FAIL", job.Container, msg)
+		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
+		if ok {
+			ended := finishedJob(job, JobFailed, msg, now)
+			m.notify.Notify(Event{Container: Container{Name: job.Container}, Removed: true, Ended: &ended})
+		}
+
+	default:
+		msg := opErr.Error()
+		c, ok, err := m.store.FailJob(ctx, job, msg, now)
+		if err != nil {
+			m.storeFailed(job, err)
+			return
+		}
+		m.record(now, job.Op, "FAIL", job.Container, msg)
+		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
+		if ok {
+			ended := finishedJob(job, JobFailed, msg, now)
+			m.notify.Notify(Event{Container: c, Ended: &ended})
+		}
+	}
+}
+
+func finishedJob(j Job, outcome JobOutcome, msg string, now time.Time) Job {
+	j.Outcome = outcome
+	j.Error = msg
+	j.FinishedAt = now
+	return j
+}
+
+// storeFailed handles a job whose outcome could not be stored. The row stays
+// transitional in the database; the next start-up recovers it, and the
+// operator learns of it from the log.
+func (m *Manager) storeFailed(job Job, err error) {
+	msg := fmt.Sprintf("could not store the outcome: %v", err)
+	m.record(m.now(), job.Op, "FAIL", job.Container, msg)
+	m.log.Error("operation outcome not stored", "op", job.Op, "container", job.Container, "job", job.ID, "err", err)
+}
+
+func (m *Manager) record(now time.Time, op Op, what, name, detail string) {
+	if m.incid == nil {
+		return
+	}
+	if err := m.incid.record(now, op, what, name, detail); err != nil {
+		m.log.Error("incident log", "err", err)
+	}
+}
+
+// Running returns the jobs this process is running now.
+func (m *Manager) Running() []Job {
+	var jobs []Job
+	m.running.Range(func(_, v any) bool {
+		jobs = append(jobs, v.(Job))
+		return true
+	})
+	return jobs
+}
+
+// Wait blocks until every background job has ended or ctx is done.
+func (m *Manager) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { m.jobs.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

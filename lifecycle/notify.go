@@ -1,0 +1,24 @@
+package lifecycle
+
+// Event says that a container's row changed, so every open page can show it.
+type Event struct {
+	Container Container
+	// Removed is true when the container is gone; only Container.Name is set.
+	Removed bool
+	// Ended is the job that this change ends, if any: pages use it to tell
+	// the operator that an operation finished or failed.
+	Ended *Job
+}
+
+// Notifier carries events to the pages. Notify is called in the order the
+// changes were written, and must not block for long: it runs while the
+// manager holds the lock that keeps that order.
+type Notifier interface {
+	Notify(Event)
+}
+
+// NotifierFunc lets a function be a Notifier.
+type NotifierFunc func(Event)
+
+// Notify calls f.
+func (f NotifierFunc) Notify(e Event) { f(e) }

@@ -1,0 +1,128 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ScanResult counts what one scan changed.
+type ScanResult struct {
+	Inserted, Updated, Deleted int
+	// Skipped counts writes that lost to a newer write (a job's) made
+	// while the engine was being listed; the next scan looks again.
+	Skipped int
+}
+
+// Changed reports whether the scan wrote anything.
+func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
+
+// Scan brings the dashboard in line with the engine once. The stored rows
+// are read before the engine is listed, and every write is conditional on
+// the row still being the one read: a job's write that lands while the
+// engine is being listed always wins over the scan's older view.
+func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
+	var res ScanResult
+	stored, err := m.store.Containers(ctx)
+	if err != nil {
+		return res, fmt.Errorf("scan: read stored containers: %w", err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, m.scanTimeout)
+	observed, err := m.engine.List(lctx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return res, fmt.Errorf("scan: %w: listing containers took longer than %s", ErrTimeout, m.scanTimeout)
+		}
+		return res, fmt.Errorf("scan: %w", err)
+	}
+	writes := Merge(stored, observed)
+	if len(writes) == 0 {
+		return res, nil
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	landed, err := m.store.ApplyScan(ctx, writes)
+	if err != nil {
+		return res, fmt.Errorf("scan: %w", err)
+	}
+	for _, w := range landed {
+		switch w.Kind {
+		case Insert:
+			res.Inserted++
+		case Update:
+			res.Updated++
+		case Delete:
+			res.Deleted++
+		}
+		m.notify.Notify(Event{Container: w.Container, Removed: w.Kind == Delete})
+	}
+	res.Skipped = len(writes) - len(landed)
+	return res, nil
+}
+
+// ScanEvery scans at every interval until ctx ends. A scan that fails
+// (Podman unreachable, too slow) is logged and retried at the next tick;
+// it never blocks operations or pages, which do not wait for scans. kick
+// asks for a scan before the next tick (for example after an engine event);
+// it may be nil.
+func (m *Manager) ScanEvery(ctx context.Context, interval time.Duration, kick <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-kick:
+		}
+		res, err := m.Scan(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			if !failing {
+				m.log.Error("scan failed; the page shows the last known states", "err", err)
+			}
+			failing = true
+		default:
+			if failing {
+				m.log.Info("scan works again")
+			}
+			failing = false
+			if res.Changed() {
+				m.log.Debug("scan", "inserted", res.Inserted, "updated", res.Updated, "deleted", res.Deleted, "skipped", res.Skipped)
+			}
+		}
+	}
+}
+
+// Recover ends the jobs an earlier process left running (it crashed or was
+// killed mid-operation), so that no row stays transitional forever: each
+// job is marked interrupted, its container goes back to the state it had,
+// the incident log says so, and a scan then takes the real state from the
+// engine. Call it once at start-up, before serving.
+func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
+	now := m.now()
+	m.mu.Lock()
+	jobs, err := m.store.InterruptJobs(ctx, interruptedMsg, now)
+	m.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("recover interrupted operations: %w", err)
+	}
+	for _, j := range jobs {
+		m.record(now, j.Op, "INTERRUPTED", j.Container,
+			fmt.Sprintf("job %d begun %s; the dashboard stopped before it ended; state re-read from Podman",
+				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))
+		m.log.Warn("operation interrupted by a restart of the dashboard", "op", j.Op, "container", j.Container, "job", j.ID)
+	}
+	if _, err := m.Scan(ctx); err != nil {
+		return jobs, err
+	}
+	return jobs, nil
+}
+
+const interruptedMsg = "interrupted: the dashboard stopped while this operation ran; the state shown is Podman's"

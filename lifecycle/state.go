@@ -1,0 +1,201 @@
+// Package lifecycle owns the container state machine of the dashboard: the
+// operations an operator can ask for, the transitional and final states they
+// move through, the background jobs that call the engine, the revert on
+// failure, the merge rules of the periodic scan and the recovery of jobs that
+// an earlier process left behind. Storage, the engine and the live feed are
+// interfaces declared here and implemented elsewhere.
+package lifecycle
+
+import (
+	"fmt"
+	"time"
+)
+
+// State is the dashboard's word for a container's state. Podman's own word is
+// kept next to it (Container.EngineState) because several of Podman's states
+// mean the same thing to an operator.
+type State string
+
+const (
+	Running    State = "running"
+	Stopped    State = "stopped"
+	Paused     State = "paused"
+	Stopping   State = "stopping"
+	Starting   State = "starting"
+	Restarting State = "restarting"
+)
+
+// Transitional reports whether s is a state the dashboard shows while an
+// operation is in flight.
+func (s State) Transitional() bool {
+	return s == Stopping || s == Starting || s == Restarting
+}
+
+// Label is the word an operator reads in the state column.
+func (s State) Label() string {
+	switch s {
+	case Running:
+		return "Running"
+	case Stopped:
+		return "Stopped"
+	case Paused:
+		return "Paused"
+	case Stopping:
+		return "Stopping…"
+	case Starting:
+		return "Starting…"
+	case Restarting:
+		return "Restarting…"
+	}
+	return string(s)
+}
+
+// StateFromEngine maps Podman's container states onto the dashboard's. A
+// container that exists but does not run (created, exited, configured,
+// stopped) is Stopped to an operator; "stopping" is kept because a stop begun
+// outside the dashboard is still a stop in progress.
+func StateFromEngine(engineState string) State {
+	switch engineState {
+	case "running":
+		return Running
+	case "paused":
+		return Paused
+	case "stopping":
+		return Stopping
+	case "removing":
+		return Stopping
+	default: // created, configured, exited, stopped, unknown
+		return Stopped
+	}
+}
+
+// Op is an operation an operator can start on a container.
+type Op string
+
+const (
+	Stop    Op = "stop"
+	Start   Op = "start"
+	Restart Op = "restart"
+)
+
+// Ops lists the operations in the order the page offers them.
+var Ops = []Op{Start, Stop, Restart}
+
+// ParseOp turns the operation named in a URL into an Op.
+func ParseOp(s string) (Op, error) {
+	switch Op(s) {
+	case Stop, Start, Restart:
+		return Op(s), nil
+	}
+	return "", fmt.Errorf("%w: unknown operation %q (want stop, start or restart)", ErrInvalid, s)
+}
+
+// Transitional is the state a container shows while op runs.
+func (op Op) Transitional() State {
+	switch op {
+	case Stop:
+		return Stopping
+	case Start:
+		return Starting
+	default:
+		return Restarting
+	}
+}
+
+// Final is the state a container reaches when op succeeds.
+func (op Op) Final() State {
+	if op == Stop {
+		return Stopped
+	}
+	return Running
+}
+
+// AllowedFrom reports whether op makes sense for a container in state s.
+// The page offers exactly these actions, and the server enforces the same
+// rule so a stale page cannot start a nonsensical operation.
+func (op Op) AllowedFrom(s State) bool {
+	switch op {
+	case Stop:
+		return s == Running || s == Paused
+	case Start:
+		return s == Stopped
+	case Restart:
+		return s == Running
+	}
+	return false
+}
+
+// Upper is the operation's name as incident log lines print it.
+func (op Op) Upper() string {
+	switch op {
+	case Stop:
+		return "STOP"
+	case Start:
+		return "START"
+	default:
+		return "RESTART"
+	}
+}
+
+// Container is the dashboard's record of one container.
+type Container struct {
+	Name        string
+	ID          string
+	Image       string
+	State       State
+	EngineState string // Podman's own word: created, running, exited, …
+	ExitCode    int
+	StartedAt   time.Time
+	FinishedAt  time.Time
+	CreatedAt   time.Time
+	StopTimeout int // seconds; 0 when not known yet
+
+	// Error is the reason the last operation failed, shown until the next
+	// operation on this container starts.
+	Error string
+
+	// JobID is the operation in flight, 0 when none. PrevState is the state
+	// to revert to when that operation fails.
+	JobID     int64
+	PrevState State
+	Job       *Job // the job JobID names, when loaded
+
+	// Version grows with every write; the scan writes only when the row it
+	// read is still the current one.
+	Version int64
+}
+
+// Busy reports whether an operation is in flight on the container.
+func (c Container) Busy() bool { return c.JobID != 0 }
+
+// JobOutcome records how a job ended.
+type JobOutcome string
+
+const (
+	JobRunning     JobOutcome = "running"
+	JobSucceeded   JobOutcome = "succeeded"
+	JobFailed      JobOutcome = "failed"
+	JobInterrupted JobOutcome = "interrupted"
+)
+
+// Job is one operation on one container, kept for history and post-mortems.
+type Job struct {
+	ID          int64
+	Container   string
+	Op          Op
+	PrevState   State
+	Outcome     JobOutcome
+	Error       string
+	StartedAt   time.Time
+	FinishedAt  time.Time // zero while running
+	StopTimeout int       // seconds, when known
+	Origin      string    // who asked: the client address
+}
+
+// Duration is how long the job ran, or has been running by now.
+func (j Job) Duration(now time.Time) time.Duration {
+	if j.FinishedAt.IsZero() {
+		return now.Sub(j.StartedAt)
+	}
+	return j.FinishedAt.Sub(j.StartedAt)
+}
