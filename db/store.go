@@ -137,7 +137,7 @@ func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin
 			return fmt.Errorf("%w: %s is already %s", lifecycle.ErrBusy, name, c.State.Label())
 		}
 		if !op.AllowedFrom(c.State) {
-			return fmt.Errorf("%w: cannot %s %s while it is %s", lifecycle.ErrInvalid, op, name, c.State)
+			return fmt.Errorf("%w: cannot %s %s while it is %s", lifecycle.ErrState, op, name, c.State)
 		}
 		job = lifecycle.Job{Container: name, Op: op, PrevState: c.State, Outcome: lifecycle.JobRunning,
 			StartedAt: now, StopTimeout: c.StopTimeout, Origin: origin}

@@ -10,9 +10,11 @@ var (
 	ErrNotFound = errors.New("no such container")
 	// ErrBusy: another operation on the container is still running.
 	ErrBusy = errors.New("operation already running")
-	// ErrInvalid: the request makes no sense (bad name, unknown operation,
-	// an operation that does not fit the container's state).
+	// ErrInvalid: the request makes no sense (bad name, unknown operation).
 	ErrInvalid = errors.New("invalid request")
+	// ErrState: the operation does not fit the container's current state
+	// (stop a stopped container).
+	ErrState = errors.New("operation does not fit the state")
 	// ErrUnreachable: the engine's API did not answer.
 	ErrUnreachable = errors.New("podman unreachable")
 	// ErrTimeout: the engine did not answer within the time a caller allows.

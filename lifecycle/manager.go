@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,8 @@ type Manager struct {
 	// a fast job's final state can never be overtaken by its own
 	// transitional state.
 	mu sync.Mutex
+
+	scanErr atomic.Pointer[error]
 
 	jobs    sync.WaitGroup
 	running sync.Map // job ID → Job, the jobs this process runs
@@ -96,9 +99,9 @@ func ValidateName(name string) error {
 // transitional state is stored and announced; the engine call runs in the
 // background for as long as it takes. origin says who asked (for history).
 //
-// Errors: ErrInvalid (bad name or an op the state does not allow; the
-// current container is returned too), ErrBusy (an operation is already
-// running; the current container is returned), ErrNotFound, and
+// Errors: ErrInvalid (bad name), ErrState (an op the state does not allow)
+// and ErrBusy (an operation is already running) — with both of these the
+// current container is returned too —, ErrNotFound, and
 // ErrUnreachable or ErrTimeout when the container was not scanned yet and
 // the engine could not be asked about it.
 func (m *Manager) Do(ctx context.Context, name string, op Op, origin string) (Container, error) {
@@ -267,4 +270,19 @@ func (m *Manager) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Container returns the stored container with its running job.
+func (m *Manager) Container(ctx context.Context, name string) (Container, error) {
+	return m.store.Container(ctx, name)
+}
+
+// Containers returns every stored container, ordered by name.
+func (m *Manager) Containers(ctx context.Context) ([]Container, error) {
+	return m.store.Containers(ctx)
+}
+
+// Jobs returns recent jobs, newest first, for one container or all.
+func (m *Manager) Jobs(ctx context.Context, container string, limit int) ([]Job, error) {
+	return m.store.Jobs(ctx, container, limit)
 }

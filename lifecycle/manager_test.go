@@ -321,9 +321,9 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"unknown container", "ghost", lifecycle.Stop, lifecycle.ErrNotFound, "ghost"},
 		{"invalid name", "../etc", lifecycle.Stop, lifecycle.ErrInvalid, "not a valid container name"},
 		{"empty name", "", lifecycle.Stop, lifecycle.ErrInvalid, "not a valid container name"},
-		{"start a running container", "web", lifecycle.Start, lifecycle.ErrInvalid, "cannot start web while it is running"},
-		{"stop a stopped container", "old", lifecycle.Stop, lifecycle.ErrInvalid, "cannot stop old while it is stopped"},
-		{"restart a stopped container", "old", lifecycle.Restart, lifecycle.ErrInvalid, "cannot restart old"},
+		{"start a running container", "web", lifecycle.Start, lifecycle.ErrState, "cannot start web while it is running"},
+		{"stop a stopped container", "old", lifecycle.Stop, lifecycle.ErrState, "cannot stop old while it is stopped"},
+		{"restart a stopped container", "old", lifecycle.Restart, lifecycle.ErrState, "cannot restart old"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,24 @@ func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
 // the row still being the one read: a job's write that lands while the
 // engine is being listed always wins over the scan's older view.
 func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
+	res, err := m.scan(ctx)
+	if err != nil {
+		m.scanErr.Store(&err)
+	} else {
+		m.scanErr.Store(nil)
+	}
+	return res, err
+}
+
+// ScanError is why the last scan failed, nil when it worked.
+func (m *Manager) ScanError() error {
+	if p := m.scanErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (m *Manager) scan(ctx context.Context) (ScanResult, error) {
 	var res ScanResult
 	stored, err := m.store.Containers(ctx)
 	if err != nil {

@@ -135,7 +135,7 @@ func TestScanDoesNotWriteBackWhatItReadBeforeAJobsFinalWrite(t *testing.T) {
 		res, err := h.m.Scan(context.Background())
 		done <- result{res, err}
 	}()
-	waitFor(t, func() bool { return strings.Contains(strings.Join(h.engine.Calls(), ","), "list *") })
+	waitForListCalls(t, h, 2)
 
 	if _, err := h.m.Do(context.Background(), "node", lifecycle.Stop, "test"); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestHungEngineDelaysScanButNotOperations(t *testing.T) {
 		_, err := h.m.Scan(context.Background())
 		scanErr <- err
 	}()
-	waitFor(t, func() bool { return strings.Contains(strings.Join(h.engine.Calls(), ","), "list *") })
+	waitForListCalls(t, h, 2)
 	// While the scan waits on the engine, an operation still answers at once.
 	if c, err := h.m.Do(context.Background(), "web", lifecycle.Stop, "test"); err != nil || c.State != lifecycle.Stopping {
 		t.Fatalf("Do during a hung scan: %+v, %v", c, err)
@@ -246,4 +246,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// waitForListCalls waits until the engine has been asked to list n times
+// (the harness's first scan is one).
+func waitForListCalls(t *testing.T, h *harness, n int) {
+	t.Helper()
+	waitFor(t, func() bool {
+		count := 0
+		for _, c := range h.engine.Calls() {
+			if c == "list *" {
+				count++
+			}
+		}
+		return count >= n
+	})
 }

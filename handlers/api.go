@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"podboard/lifecycle"
+	"podboard/templates"
+)
+
+// apiContainer is a container as GET /api/containers reports it.
+type apiContainer struct {
+	Name        string     `json:"name"`
+	ID          string     `json:"id"`
+	Image       string     `json:"image"`
+	State       string     `json:"state"`
+	PodmanState string     `json:"podman_state"`
+	Status      string     `json:"status"`
+	ExitCode    int        `json:"exit_code"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	StopTimeout int        `json:"stop_timeout,omitempty"`
+	Error       string     `json:"error"`
+	Job         *apiJob    `json:"job,omitempty"`
+}
+
+// apiJob is the operation in flight on a container.
+type apiJob struct {
+	ID        int64     `json:"id"`
+	Op        string    `json:"op"`
+	StartedAt time.Time `json:"started_at"`
+	PrevState string    `json:"prev_state"`
+}
+
+type apiError struct {
+	Error     string        `json:"error"`
+	Container *apiContainer `json:"container,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toAPI(c lifecycle.Container, now time.Time) apiContainer {
+	a := apiContainer{
+		Name: c.Name, ID: c.ID, Image: c.Image, State: string(c.State), PodmanState: c.EngineState,
+		Status: templates.Status(c, now), ExitCode: c.ExitCode,
+		StartedAt: timePtr(c.StartedAt), FinishedAt: timePtr(c.FinishedAt),
+		StopTimeout: c.StopTimeout, Error: c.Error,
+	}
+	if c.Job != nil {
+		a.Job = &apiJob{ID: c.Job.ID, Op: string(c.Job.Op), StartedAt: c.Job.StartedAt, PrevState: string(c.Job.PrevState)}
+	}
+	return a
+}
+
+// APIContainers serves GET /api/containers: every container as JSON.
+func (h *Handlers) APIContainers(w http.ResponseWriter, r *http.Request) {
+	cs, err := h.lc.Containers(r.Context())
+	if err != nil {
+		r.Header.Set("Accept", "application/json")
+		h.fail(w, r, err)
+		return
+	}
+	now := h.now()
+	out := make([]apiContainer, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, toAPI(c, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,102 @@
+// Package handlers translates HTTP requests into lifecycle calls and renders
+// the answers: HTML fragments for htmx, whole pages and redirects for plain
+// forms, JSON for scripts. It holds no state and no rules of its own.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"podboard/lifecycle"
+	"podboard/templates"
+)
+
+// Lifecycle is what the handlers need of the lifecycle manager.
+type Lifecycle interface {
+	Do(ctx context.Context, name string, op lifecycle.Op, origin string) (lifecycle.Container, error)
+	Container(ctx context.Context, name string) (lifecycle.Container, error)
+	Containers(ctx context.Context) ([]lifecycle.Container, error)
+	ScanError() error
+}
+
+// Handlers serves the dashboard's pages, fragments and API.
+type Handlers struct {
+	lc     Lifecycle
+	log    *slog.Logger
+	podman string
+	now    func() time.Time
+}
+
+// New returns handlers over lc; podman names the engine for the page.
+func New(lc Lifecycle, podman string, log *slog.Logger) *Handlers {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handlers{lc: lc, log: log, podman: podman, now: time.Now}
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+func wantsJSON(r *http.Request) bool {
+	return r.Header.Get("Accept") == "application/json"
+}
+
+// origin names who asked, for the job history.
+func origin(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		slog.Default().Warn("render", "path", r.URL.Path, "err", err)
+	}
+}
+
+func (h *Handlers) page(ctx context.Context, flash *templates.Flash) (templates.Page, error) {
+	cs, err := h.lc.Containers(ctx)
+	if err != nil {
+		return templates.Page{}, err
+	}
+	now := h.now()
+	p := templates.Page{Flash: flash, Podman: h.podman}
+	for _, c := range cs {
+		p.Rows = append(p.Rows, templates.NewRow(c, now))
+	}
+	if err := h.lc.ScanError(); err != nil {
+		p.ScanErr = err.Error()
+	}
+	return p, nil
+}
+
+// Index serves the dashboard page, rendered from the database so that a
+// fresh page is current without waiting for the live feed.
+func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
+	p, err := h.page(r.Context(), nil)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	render(w, r, http.StatusOK, templates.Dashboard(p))
+}
+
+// Rows serves the table body alone: the page fetches it after its live
+// connection came back, since changes made meanwhile were not pushed to it.
+func (h *Handlers) Rows(w http.ResponseWriter, r *http.Request) {
+	p, err := h.page(r.Context(), nil)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	render(w, r, http.StatusOK, templates.Rows(p.Rows))
+}

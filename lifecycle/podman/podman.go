@@ -1,0 +1,249 @@
+// Package podman is the lifecycle engine backed by Podman's REST API
+// through the podman v5 bindings. It is the only package that imports them.
+package podman
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/containers/podman/v5/pkg/bindings"
+	"github.com/containers/podman/v5/pkg/bindings/containers"
+
+	"podboard/lifecycle"
+)
+
+// Engine talks to one Podman API service.
+type Engine struct {
+	uri  string
+	conn context.Context // carries the bindings' connection
+
+	mu          sync.Mutex
+	stopTimeout map[string]int // container ID → seconds; fixed at creation
+}
+
+var _ lifecycle.Engine = (*Engine)(nil)
+
+// Connect opens a connection to the Podman API at uri and checks that it
+// answers within timeout.
+func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, error) {
+	type result struct {
+		conn context.Context
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// The bindings keep this context for every later call, so it must
+		// not carry the connect timeout.
+		conn, err := bindings.NewConnection(context.Background(), uri)
+		done <- result{conn, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("%w at %s: %v", lifecycle.ErrUnreachable, uri, cleanConnectError(r.err))
+		}
+		return &Engine{uri: uri, conn: r.conn, stopTimeout: map[string]int{}}, nil
+	case <-time.After(timeout):
+		return nil, fmt.Errorf("%w at %s: no answer within %s", lifecycle.ErrUnreachable, uri, timeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// URI is the address of the Podman API.
+func (e *Engine) URI() string { return e.uri }
+
+// withConn returns ctx (its deadline and cancellation) carrying the
+// bindings' connection.
+func (e *Engine) withConn(ctx context.Context) context.Context {
+	return connCtx{Context: ctx, values: e.conn}
+}
+
+type connCtx struct {
+	context.Context
+	values context.Context
+}
+
+func (c connCtx) Value(key any) any {
+	if v := c.Context.Value(key); v != nil {
+		return v
+	}
+	return c.values.Value(key)
+}
+
+// List implements lifecycle.Engine.
+func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
+	all := true
+	list, err := containers.List(e.withConn(ctx), &containers.ListOptions{All: &all})
+	if err != nil {
+		return nil, e.wrap("list containers", "", err)
+	}
+	out := make([]lifecycle.Observed, 0, len(list))
+	for _, c := range list {
+		if len(c.Names) == 0 || c.IsInfra {
+			continue
+		}
+		o := lifecycle.Observed{
+			Name:        c.Names[0],
+			ID:          c.ID,
+			Image:       c.Image,
+			EngineState: c.State,
+			ExitCode:    int(c.ExitCode),
+			CreatedAt:   c.Created.UTC(),
+			StartedAt:   unixTime(c.StartedAt),
+			FinishedAt:  unixTime(c.ExitedAt),
+		}
+		if c.State != "running" && c.State != "paused" {
+			// Podman keeps the last start time of a stopped container;
+			// the dashboard shows only when it exited.
+			o.StartedAt = time.Time{}
+		}
+		o.StopTimeout = e.knownStopTimeout(c.ID)
+		if o.StopTimeout == 0 {
+			// The list does not carry the stop timeout; it never changes
+			// for a container, so one inspect per new container is enough.
+			if full, err := e.Inspect(ctx, c.ID); err == nil {
+				o.StopTimeout = full.StopTimeout
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func unixTime(s int64) time.Time {
+	if s <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+func (e *Engine) knownStopTimeout(id string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stopTimeout[id]
+}
+
+// Inspect implements lifecycle.Engine.
+func (e *Engine) Inspect(ctx context.Context, name string) (lifecycle.Observed, error) {
+	data, err := containers.Inspect(e.withConn(ctx), name, nil)
+	if err != nil {
+		return lifecycle.Observed{}, e.wrap("inspect", name, err)
+	}
+	o := lifecycle.Observed{
+		Name:      strings.TrimPrefix(data.Name, "/"),
+		ID:        data.ID,
+		Image:     data.ImageName,
+		CreatedAt: data.Created.UTC(),
+	}
+	if data.State != nil {
+		o.EngineState = data.State.Status
+		o.ExitCode = int(data.State.ExitCode)
+		if data.State.Running || data.State.Paused {
+			o.StartedAt = data.State.StartedAt.UTC()
+		}
+		if !data.State.FinishedAt.IsZero() && data.State.FinishedAt.Unix() > 0 {
+			o.FinishedAt = data.State.FinishedAt.UTC()
+		}
+	}
+	if data.Config != nil {
+		o.StopTimeout = int(data.Config.StopTimeout)
+		e.mu.Lock()
+		e.stopTimeout[data.ID] = o.StopTimeout
+		e.mu.Unlock()
+	}
+	return o, nil
+}
+
+// Stop implements lifecycle.Engine. No timeout is sent, so Podman applies
+// the container's own stop timeout; the HTTP client has no timeout either,
+// so a ten-minute shutdown gets its ten minutes.
+func (e *Engine) Stop(ctx context.Context, name string) error {
+	return e.wrap("stop", name, containers.Stop(e.withConn(ctx), name, nil))
+}
+
+// Start implements lifecycle.Engine.
+func (e *Engine) Start(ctx context.Context, name string) error {
+	return e.wrap("start", name, containers.Start(e.withConn(ctx), name, nil))
+}
+
+// Restart implements lifecycle.Engine. Podman's restart endpoint kills the
+// container at once when no timeout is given, so the container's own stop
+// timeout is read and passed explicitly: the service gets its SIGTERM and
+// its time to shut down cleanly before it starts again.
+func (e *Engine) Restart(ctx context.Context, name string) error {
+	o, err := e.Inspect(ctx, name)
+	if err != nil {
+		return err
+	}
+	timeout := o.StopTimeout
+	opts := &containers.RestartOptions{Timeout: &timeout}
+	return e.wrap("restart", name, containers.Restart(e.withConn(ctx), name, opts))
+}
+
+// wrap turns a bindings error into one the lifecycle understands, keeping
+// Podman's own message for the operator.
+func (e *Engine) wrap(what, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	subject := what
+	if name != "" {
+		subject = what + " " + name
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		msg := podmanMessage(err)
+		switch coded.Code() {
+		case 404:
+			return fmt.Errorf("%s: %w: %s", subject, lifecycle.ErrNotFound, msg)
+		default:
+			return fmt.Errorf("%s: podman: %s", subject, msg)
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", subject, err)
+	}
+	if isConnError(err) {
+		return fmt.Errorf("%s: %w at %s: %v", subject, lifecycle.ErrUnreachable, e.uri, cleanConnectError(err))
+	}
+	return fmt.Errorf("%s: %w", subject, err)
+}
+
+// podmanMessage is Podman's error text without the bindings' decoration.
+func podmanMessage(err error) string {
+	type causer interface{ Cause() error }
+	msg := err.Error()
+	if c, ok := err.(causer); ok && c.Cause() != nil && c.Cause().Error() != msg {
+		return msg
+	}
+	return msg
+}
+
+func isConnError(err error) bool {
+	var op *net.OpError
+	var ue *url.Error
+	return errors.As(err, &op) || errors.As(err, &ue) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "EOF")
+}
+
+// cleanConnectError keeps the useful end of a dial error ("connect:
+// connection refused", "no such file or directory").
+func cleanConnectError(err error) string {
+	s := err.Error()
+	for _, hint := range []string{"no such file or directory", "connection refused", "permission denied", "connection reset by peer", "EOF"} {
+		if strings.Contains(s, hint) {
+			return hint
+		}
+	}
+	return s
+}

@@ -1,0 +1,199 @@
+// Command podboard is a web dashboard to stop, start and restart Podman
+// containers. Each action answers at once with a transitional state that
+// every open page sees, while the Podman call runs in the background for as
+// long as the container needs; the outcome is pushed live to every page.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"podboard/db"
+	"podboard/handlers"
+	"podboard/lifecycle"
+	"podboard/lifecycle/podman"
+	"podboard/web"
+)
+
+// config is every setting, from flags with environment defaults.
+type config struct {
+	listen       string
+	podman       string
+	data         string
+	scanInterval time.Duration
+	logLevel     string
+}
+
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("podboard", flag.ContinueOnError)
+	var c config
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.listen, "listen", env("PODBOARD_LISTEN", "127.0.0.1:8080"), "address to serve on (env PODBOARD_LISTEN); loopback unless you open it")
+	fs.StringVar(&c.podman, "podman", env("PODBOARD_PODMAN", defaultPodmanURI(getenv)), "Podman API URI (env PODBOARD_PODMAN, else CONTAINER_HOST)")
+	fs.StringVar(&c.data, "data", env("PODBOARD_DATA", "./data"), "directory for the database and the incident log (env PODBOARD_DATA)")
+	interval := env("PODBOARD_SCAN_INTERVAL", "5s")
+	fs.Func("scan-interval", "how often to scan Podman (env PODBOARD_SCAN_INTERVAL, default 5s)", func(s string) error {
+		interval = s
+		return nil
+	})
+	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	d, err := time.ParseDuration(interval)
+	if err != nil || d < 100*time.Millisecond {
+		return c, fmt.Errorf("invalid scan interval %q: want a duration of at least 100ms, such as 5s", interval)
+	}
+	c.scanInterval = d
+	if _, _, err := net.SplitHostPort(c.listen); err != nil {
+		return c, fmt.Errorf("invalid listen address %q: want host:port", c.listen)
+	}
+	return c, nil
+}
+
+// defaultPodmanURI follows Podman's own clients: $CONTAINER_HOST, else the
+// rootful socket when it exists, else the rootless one.
+func defaultPodmanURI(getenv func(string) string) string {
+	if h := getenv("CONTAINER_HOST"); h != "" {
+		return h
+	}
+	const rootful = "/run/podman/podman.sock"
+	if _, err := os.Stat(rootful); err == nil {
+		return "unix://" + rootful
+	}
+	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
+		return "unix://" + filepath.Join(dir, "podman", "podman.sock")
+	}
+	return "unix://" + rootful
+}
+
+func main() {
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "podboard:", err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "podboard:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("invalid log level %q", cfg.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	engine, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, cfg.podman)
+	}
+	if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	store, err := db.Open(ctx, filepath.Join(cfg.data, "podboard.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	incidents, err := lifecycle.OpenIncidentLog(filepath.Join(cfg.data, "lifecycle.log"))
+	if err != nil {
+		return err
+	}
+	defer incidents.Close()
+
+	hub := web.NewHub(log)
+	m := lifecycle.NewManager(lifecycle.Config{
+		Store: store, Engine: engine, Notifier: hub, Incident: incidents, Logger: log,
+	})
+	if jobs, err := m.Recover(ctx); err != nil {
+		return err
+	} else if len(jobs) > 0 {
+		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
+	}
+
+	srv := &http.Server{
+		Addr:              cfg.listen,
+		Handler:           web.Router(handlers.New(m, cfg.podman, log), hub, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	srv.RegisterOnShutdown(hub.Close)
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	bg, cancelBG := context.WithCancel(context.Background())
+	defer cancelBG()
+	go m.ScanEvery(bg, cfg.scanInterval, nil)
+	go hub.Heartbeat(bg, 15*time.Second)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", cfg.podman, "data", cfg.data, "incident_log", incidents.Path())
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal now ends the process at once
+	log.Info("shutting down")
+	cancelBG()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hub.Close()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return waitForJobs(m, log)
+}
+
+// waitForJobs lets running operations finish before exiting: Podman goes on
+// with them anyway, and waiting means their outcome is recorded. A second
+// signal exits at once; the next start marks those operations interrupted
+// and takes their state from Podman.
+func waitForJobs(m *lifecycle.Manager, log *slog.Logger) error {
+	jobs := m.Running()
+	if len(jobs) == 0 {
+		return nil
+	}
+	var names []string
+	for _, j := range jobs {
+		names = append(names, string(j.Op)+" "+j.Container)
+	}
+	log.Info("waiting for running operations to finish; signal again to exit now", "operations", strings.Join(names, ", "))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Wait(ctx); err != nil {
+		log.Warn("exiting with operations still running; they are recovered at the next start", "operations", strings.Join(names, ", "))
+	}
+	return nil
+}

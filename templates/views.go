@@ -1,0 +1,140 @@
+// Package templates renders the dashboard's HTML with templ. View models
+// here turn lifecycle records into display-ready strings, so components stay
+// free of logic; the POST answer and the live push render the same Row.
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+
+	"podboard/lifecycle"
+)
+
+// Row is one container as the table shows it.
+type Row struct {
+	Name         string
+	Image        string
+	State        string // the dashboard's state word, for data attributes and tests
+	StateLabel   string // "Running", "Stopping…"
+	EngineState  string // Podman's own word
+	Status       string // "Up 3 hours", "Exited (0) 2 minutes ago"
+	BadgeClass   string
+	Transitional bool
+	Actions      []Action
+
+	// JobStarted is when the operation in flight began (RFC 3339), so the
+	// page can count the elapsed time from it rather than from its load.
+	JobStarted  string
+	StopTimeout string // "600 s", "" when unknown
+
+	Error      string // the last failure, in full
+	ErrorShort string // the same trimmed to something readable in a row
+	Notice     string // a one-off message for this answer, such as "already stopping"
+}
+
+// Action is a button of a row.
+type Action struct {
+	Op       string
+	Label    string
+	Class    string
+	Disabled bool
+	URL      string
+}
+
+// RowID is the element id of a container's row.
+func RowID(name string) string { return "row-" + name }
+
+// NewRow builds the view of c as of now.
+func NewRow(c lifecycle.Container, now time.Time) Row {
+	r := Row{
+		Name:         c.Name,
+		Image:        c.Image,
+		State:        string(c.State),
+		StateLabel:   c.State.Label(),
+		EngineState:  c.EngineState,
+		Status:       Status(c, now),
+		Transitional: c.State.Transitional(),
+		Error:        c.Error,
+		ErrorShort:   shorten(c.Error, 160),
+	}
+	if c.StopTimeout > 0 {
+		r.StopTimeout = fmt.Sprintf("%d s", c.StopTimeout)
+	}
+	if c.Job != nil {
+		r.JobStarted = c.Job.StartedAt.UTC().Format(time.RFC3339Nano)
+	}
+	switch {
+	case r.Transitional:
+		r.BadgeClass = "badge-transition"
+	case c.State == lifecycle.Running:
+		r.BadgeClass = "badge-running"
+	case c.State == lifecycle.Paused:
+		r.BadgeClass = "badge-paused"
+	default:
+		r.BadgeClass = "badge-stopped"
+	}
+	for _, op := range lifecycle.Ops {
+		if !op.AllowedFrom(c.State) && !(r.Transitional && op.AllowedFrom(c.PrevState)) {
+			continue
+		}
+		r.Actions = append(r.Actions, Action{
+			Op:       string(op),
+			Label:    strings.ToUpper(string(op[:1])) + string(op[1:]),
+			Class:    "btn-" + string(op),
+			Disabled: c.Busy() || r.Transitional,
+			URL:      "/containers/" + c.Name + "/" + string(op),
+		})
+	}
+	return r
+}
+
+// Status is the human status Podman's own CLI would print.
+func Status(c lifecycle.Container, now time.Time) string {
+	switch c.State {
+	case lifecycle.Running, lifecycle.Paused:
+		if c.StartedAt.IsZero() {
+			return "Up"
+		}
+		s := "Up " + units.HumanDuration(now.Sub(c.StartedAt))
+		if c.State == lifecycle.Paused {
+			s += " (Paused)"
+		}
+		return s
+	case lifecycle.Stopped:
+		if c.EngineState == "created" || c.EngineState == "configured" || c.FinishedAt.IsZero() {
+			return "Created"
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, units.HumanDuration(now.Sub(c.FinishedAt)))
+	}
+	return c.State.Label()
+}
+
+// shorten keeps the first line of s, cut to n runes.
+func shorten(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i]) + " …"
+	}
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// Page is the whole dashboard page.
+type Page struct {
+	Rows    []Row
+	Flash   *Flash
+	Podman  string // the engine URI, for the footer and error pages
+	ScanErr string // why the last scan failed, "" when it worked
+}
+
+// Flash is a message at the top of the page about the last request.
+type Flash struct {
+	Kind    string // "error" or "info"
+	Title   string
+	Message string
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/r3labs/sse/v2"
+
+	"podboard/lifecycle"
+	"podboard/templates"
+)
+
+// Stream is the one SSE stream every page listens to.
+const Stream = "containers"
+
+// Hub carries lifecycle events to every open page over Server-Sent Events:
+// each event becomes a re-rendered row that htmx swaps in out of band.
+type Hub struct {
+	srv  *sse.Server
+	log  *slog.Logger
+	now  func() time.Time
+	once sync.Once
+
+	// WriteTimeout bounds each write to one client, so that a client that
+	// stopped reading (a laptop asleep with its connection open) is dropped
+	// instead of stalling the stream for everyone.
+	WriteTimeout time.Duration
+}
+
+var _ lifecycle.Notifier = (*Hub)(nil)
+
+// NewHub returns a hub with its stream created.
+func NewHub(log *slog.Logger) *Hub {
+	srv := sse.New()
+	// Pages render the current state from the database when they load, so
+	// old events must not be replayed (the default keeps every event forever).
+	srv.AutoReplay = false
+	// Rows are multi-line HTML: every line needs its own "data:" field.
+	srv.SplitData = true
+	srv.AutoStream = false
+	srv.Headers["X-Accel-Buffering"] = "no"
+	srv.CreateStream(Stream)
+	return &Hub{srv: srv, log: log, now: time.Now, WriteTimeout: 10 * time.Second}
+}
+
+// Notify implements lifecycle.Notifier: it renders the event's fragment and
+// queues it for every client without blocking the caller. A page that
+// misses an event because the queue is full resyncs when it reconnects.
+func (h *Hub) Notify(e lifecycle.Event) {
+	data := h.Render(e)
+	if !h.srv.TryPublish(Stream, &sse.Event{Data: data}) {
+		h.log.Warn("live update dropped: the event queue is full", "container", e.Container.Name)
+	}
+}
+
+// Render is the SSE payload for e: the row, swapped in place out of band
+// (or deleted), and for an operation that ended with a failure a toast.
+func (h *Hub) Render(e lifecycle.Event) []byte {
+	var buf bytes.Buffer
+	ctx := context.Background()
+	if e.Removed {
+		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
+	} else {
+		_ = templates.RowItem(templates.NewRow(e.Container, h.now()), true).Render(ctx, &buf)
+	}
+	if e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed {
+		_ = templates.Toast(*e.Ended).Render(ctx, &buf)
+	}
+	// A carriage return would end an SSE line early.
+	return bytes.ReplaceAll(buf.Bytes(), []byte("\r"), nil)
+}
+
+// Heartbeat sends a comment to every client at each interval until ctx
+// ends, so that proxies keep idle connections open and clients notice a
+// dead server.
+func (h *Hub) Heartbeat(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.srv.TryPublish(Stream, &sse.Event{Comment: []byte("ping")})
+		}
+	}
+}
+
+// ServeHTTP serves GET /events. The stream defaults to the only one there
+// is, so a bare /events works.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("stream") == "" {
+		q := r.URL.Query()
+		q.Set("stream", Stream)
+		r.URL.RawQuery = q.Encode()
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: h.WriteTimeout, cancel: cancel}
+	h.srv.ServeHTTP(dw, r.WithContext(ctx))
+}
+
+// Close ends every client's stream. Call it before the HTTP server's
+// Shutdown, which otherwise waits for the streams forever.
+func (h *Hub) Close() { h.once.Do(h.srv.Close) }
+
+// deadlineWriter sets a write deadline before each write and, when a write
+// fails, cancels the request so the SSE library unsubscribes the client.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	cancel  context.CancelFunc
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if d.timeout > 0 {
+		_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	}
+	n, err := d.ResponseWriter.Write(p)
+	if err != nil {
+		d.cancel()
+	}
+	return n, err
+}
+
+func (d *deadlineWriter) Flush() {
+	if err := d.rc.Flush(); err != nil && !strings.Contains(err.Error(), "not supported") {
+		d.cancel()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
