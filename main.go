@@ -115,49 +115,20 @@ func run(cfg config) error {
 	if err != nil {
 		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, cfg.podman)
 	}
-	if err := os.MkdirAll(cfg.data, 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	store, err := db.Open(ctx, filepath.Join(cfg.data, "podboard.db"))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	incidents, err := lifecycle.OpenIncidentLog(filepath.Join(cfg.data, "lifecycle.log"))
-	if err != nil {
-		return err
-	}
-	defer incidents.Close()
-
-	hub := web.NewHub(log)
-	m := lifecycle.NewManager(lifecycle.Config{
-		Store: store, Engine: engine, Notifier: hub, Incident: incidents, Logger: log,
-	})
-	if jobs, err := m.Recover(ctx); err != nil {
-		return err
-	} else if len(jobs) > 0 {
-		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
-	}
-
-	srv := &http.Server{
-		Addr:              cfg.listen,
-		Handler:           web.Router(handlers.New(m, cfg.podman, log), hub, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	srv.RegisterOnShutdown(hub.Close)
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
-	bg, cancelBG := context.WithCancel(context.Background())
-	defer cancelBG()
-	go m.ScanEvery(bg, cfg.scanInterval, nil)
-	go hub.Heartbeat(bg, 15*time.Second)
+	a, err := newApp(ctx, cfg, engine, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.close()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", cfg.podman, "data", cfg.data, "incident_log", incidents.Path())
+	go func() { serveErr <- a.srv.Serve(ln) }()
+	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", cfg.podman, "data", cfg.data, "incident_log", a.incidents.Path())
 
 	select {
 	case err := <-serveErr:
@@ -166,14 +137,84 @@ func run(cfg config) error {
 	}
 	stop() // a second signal now ends the process at once
 	log.Info("shutting down")
-	cancelBG()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	hub.Close()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("http shutdown", "err", err)
+	a.shutdown()
+	return waitForJobs(a.manager, log)
+}
+
+// app is the dashboard wired together, without its listener, so that tests
+// run exactly what main runs.
+type app struct {
+	log       *slog.Logger
+	store     *db.DB
+	incidents *lifecycle.IncidentLog
+	hub       *web.Hub
+	manager   *lifecycle.Manager
+	srv       *http.Server
+	cancelBG  context.CancelFunc
+}
+
+// newApp opens the data directory, recovers operations an earlier process
+// left behind, runs a first scan and starts the periodic scan.
+func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return waitForJobs(m, log)
+	a := &app{log: log}
+	var err error
+	if a.store, err = db.Open(ctx, filepath.Join(cfg.data, "podboard.db")); err != nil {
+		return nil, err
+	}
+	if a.incidents, err = lifecycle.OpenIncidentLog(filepath.Join(cfg.data, "lifecycle.log")); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.hub = web.NewHub(log)
+	a.manager = lifecycle.NewManager(lifecycle.Config{
+		Store: a.store, Engine: engine, Notifier: a.hub, Incident: a.incidents, Logger: log,
+	})
+	if jobs, err := a.manager.Recover(ctx); err != nil {
+		a.close()
+		return nil, err
+	} else if len(jobs) > 0 {
+		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
+	}
+	a.srv = &http.Server{
+		Handler:           web.Router(handlers.New(a.manager, cfg.podman, log), a.hub, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	a.srv.RegisterOnShutdown(a.hub.Close)
+	bg, cancel := context.WithCancel(context.Background())
+	a.cancelBG = cancel
+	go a.manager.ScanEvery(bg, cfg.scanInterval, nil)
+	go a.hub.Heartbeat(bg, 15*time.Second)
+	return a, nil
+}
+
+// shutdown stops the scan, ends the live streams and lets HTTP requests
+// finish. Background jobs go on; see waitForJobs.
+func (a *app) shutdown() {
+	if a.cancelBG != nil {
+		a.cancelBG()
+	}
+	a.hub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if a.srv != nil {
+		if err := a.srv.Shutdown(ctx); err != nil {
+			a.log.Warn("http shutdown", "err", err)
+		}
+	}
+}
+
+// close releases the database and the incident log. Jobs still running
+// then fail to record their outcome; the next start recovers them.
+func (a *app) close() {
+	if a.cancelBG != nil {
+		a.cancelBG()
+	}
+	a.incidents.Close()
+	a.store.Close()
 }
 
 // waitForJobs lets running operations finish before exiting: Podman goes on

@@ -201,12 +201,12 @@ func (e *Engine) wrap(what, name string, err error) error {
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {
 		msg := podmanMessage(err)
-		switch coded.Code() {
-		case 404:
-			return fmt.Errorf("%s: %w: %s", subject, lifecycle.ErrNotFound, msg)
-		default:
-			return fmt.Errorf("%s: podman: %s", subject, msg)
+		if coded.Code() == 404 {
+			return fmt.Errorf("%w: %s", lifecycle.ErrNotFound, name)
 		}
+		// Podman's message names the container and says what went wrong;
+		// it is what the operator needs to read.
+		return errors.New(msg)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", subject, err)
@@ -217,14 +217,14 @@ func (e *Engine) wrap(what, name string, err error) error {
 	return fmt.Errorf("%s: %w", subject, err)
 }
 
-// podmanMessage is Podman's error text without the bindings' decoration.
+// podmanMessage is Podman's error text, or its status code when it sent none.
 func podmanMessage(err error) string {
-	type causer interface{ Cause() error }
-	msg := err.Error()
-	if c, ok := err.(causer); ok && c.Cause() != nil && c.Cause().Error() != msg {
+	if msg := strings.TrimSpace(err.Error()); msg != "" {
 		return msg
 	}
-	return msg
+	var coded interface{ Code() int }
+	errors.As(err, &coded)
+	return fmt.Sprintf("podman answered with status %d", coded.Code())
 }
 
 func isConnError(err error) bool {

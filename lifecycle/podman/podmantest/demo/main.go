@@ -1,0 +1,92 @@
+// Command demo runs the dashboard against a private Podman service holding
+// a handful of demo containers built from the workload image: a node that
+// takes 20 s to stop cleanly (stop timeout 600 s), a web server that stops
+// at once, one that ignores SIGTERM and is killed after its 5 s timeout, a
+// stopped worker, and one whose start always fails. Nothing touches the
+// host's own containers. Ctrl-C stops the dashboard, then the service, both
+// by PID.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"podboard/lifecycle/podman/podmantest"
+)
+
+var demo = []struct {
+	name string
+	w    podmantest.Workload
+}{
+	{"bitcoind", podmantest.Workload{StopDelay: 20 * time.Second, StopTimeout: 600, Start: true}},
+	{"web", podmantest.Workload{StopTimeout: 10, Start: true}},
+	{"stubborn", podmantest.Workload{IgnoreTerm: true, StopTimeout: 5, Start: true}},
+	{"worker", podmantest.Workload{StopDelay: 2 * time.Second, StopTimeout: 30}},
+	{"broken", podmantest.Workload{BrokenEntrypoint: true}},
+}
+
+func main() {
+	dir := flag.String("dir", "data/demo", "directory for the private Podman store and the dashboard's data")
+	bin := flag.String("podboard", "./podboard", "the dashboard binary")
+	listen := flag.String("listen", "127.0.0.1:8080", "address the dashboard serves on")
+	flag.Parse()
+	if err := run(*dir, *bin, *listen); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, bin, listen string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	svc, err := podmantest.Launch(filepath.Join(dir, "podman"))
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if _, err := svc.BuildWorkloadImage(); err != nil {
+		return err
+	}
+	for _, d := range demo {
+		if _, err := svc.Podman("container", "exists", d.name); err == nil {
+			continue
+		}
+		if err := svc.CreateWorkload(d.name, d.w); err != nil {
+			return fmt.Errorf("create %s: %w", d.name, err)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := exec.Command(bin, "--listen", listen, "--podman", svc.URI, "--data", filepath.Join(dir, "dashboard"), "--scan-interval", "2s")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the dashboard: %w", err)
+	}
+	fmt.Printf("demo: dashboard on http://%s (Podman %s); Ctrl-C stops both\n", listen, svc.URI)
+	fmt.Printf("demo: the podman CLI for this store: %s\n", svc.Command(ctx).String())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		return fmt.Errorf("the dashboard exited: %v", err)
+	case <-ctx.Done():
+	}
+	// The dashboard waits for running operations; a second Ctrl-C reaches
+	// it too and ends it at once.
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	<-exited
+	return nil
+}
