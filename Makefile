@@ -1,20 +1,52 @@
 # Build tags the podman bindings need: no gpgme, no btrfs or devicemapper
 # headers. Every go command of the project uses them.
-TAGS := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
-GO   ?= go
-GOFLAGS_TAGS := -tags '$(TAGS)'
+TAGS    := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
+GO      ?= go
+GOTAGS  := -tags '$(TAGS)'
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the demo and the tests need (command = package name).
+APT_NEEDS := podman runc chromium
 
 include Makefile.css.mk
 
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+deps: ## Install what is missing: podman, runc, chromium (apt) and the Go modules
+	@missing=""; for p in $(APT_NEEDS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) -E apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(GO) mod download
 
 build: ## Build the podboard binary
-	$(GO) build $(GOFLAGS_TAGS) -o podboard .
+	$(GO) build $(GOTAGS) -o podboard .
 
-generate: ## Regenerate templ output
+generate: ## Regenerate the templ output (then run make css if classes changed)
 	$(GO) tool templ generate
 
-.PHONY: help build generate
+demo: deps build ## Run the dashboard on http://127.0.0.1:8080 with demo containers on a private Podman
+	$(GO) run ./lifecycle/podman/podmantest/demo -podboard ./podboard -dir data/demo
+
+check: check-generated check-css ## Static checks: gofmt, go vet, generated files current
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(GOTAGS) ./...
+
+check-generated: ## Fail if templ generate would change the committed output
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -r go.mod go.sum templates "$$tmp/"; \
+	(cd "$$tmp" && $(GO) tool templ generate >/dev/null 2>&1) || { echo "templ generate failed"; exit 1; }; \
+	if ! diff -r templates "$$tmp/templates" >/dev/null; then \
+		diff -r templates "$$tmp/templates" | head -20; \
+		echo "templates/*_templ.go are out of date: run make generate"; exit 1; \
+	fi
+
+test: deps check ## Run every test: unit, real Podman, real browser (race detector on)
+	$(GO) test -race $(GOTAGS) -count=1 -timeout 30m ./...
+
+.PHONY: help deps build generate demo check check-generated test

@@ -1,1 +1,76 @@
-// podboard page behaviour (htmx/SSE glue); loaded after htmx.min.js and sse.js.
+// podboard's page behaviour on top of htmx and its SSE extension: the live
+// connection status, a resync of the table after a lost connection, rows
+// for containers that appear while the page is open, elapsed times of
+// running operations, and toasts that go away by themselves.
+(function () {
+  'use strict';
+
+  var opened = false;
+
+  function setLive(state, text) {
+    var el = document.getElementById('live');
+    if (!el || el.dataset.state === state) return;
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  // Events published while the page was disconnected are lost, so after
+  // every reconnection the table is fetched again: a missed final state
+  // must never leave "Stopping…" on screen.
+  document.addEventListener('htmx:sseOpen', function () {
+    setLive('live', 'live');
+    if (opened) {
+      htmx.ajax('GET', '/rows', { target: '#rows', swap: 'outerHTML' });
+    }
+    opened = true;
+  });
+  document.addEventListener('htmx:sseError', function () {
+    setLive(navigator.onLine === false ? 'offline' : 'reconnecting', navigator.onLine === false ? 'offline' : 'reconnecting…');
+  });
+  window.addEventListener('offline', function () { setLive('offline', 'offline'); });
+
+  // A pushed row whose container the page does not show yet (created while
+  // the page was open) has no element to swap into: insert it in name order.
+  document.body.addEventListener('htmx:oobErrorNoTarget', function (evt) {
+    var row = evt.detail && evt.detail.content;
+    var rows = document.getElementById('rows');
+    if (!row || !rows || !row.dataset || !row.dataset.name) return;
+    if (row.getAttribute('hx-swap-oob') === 'delete') return;
+    row.removeAttribute('hx-swap-oob');
+    var before = document.getElementById('empty');
+    var existing = rows.querySelectorAll('[role=row][data-name]');
+    for (var i = 0; i < existing.length; i++) {
+      if (existing[i].dataset.name > row.dataset.name) { before = existing[i]; break; }
+    }
+    rows.insertBefore(row, before);
+    htmx.process(row);
+  });
+
+  function formatElapsed(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + (s % 60) + ' s';
+    return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+  }
+
+  // The elapsed time counts from the job's start as the server recorded it,
+  // so it is right after a reload too.
+  function tick() {
+    var els = document.querySelectorAll('.elapsed[data-since]');
+    var now = Date.now();
+    for (var i = 0; i < els.length; i++) {
+      var since = Date.parse(els[i].dataset.since);
+      if (!isNaN(since)) els[i].textContent = formatElapsed(now - since);
+    }
+    var toasts = document.querySelectorAll('#toasts .toast');
+    for (var j = 0; j < toasts.length; j++) {
+      var t = toasts[j];
+      if (!t.dataset.born) t.dataset.born = String(now);
+      else if (now - Number(t.dataset.born) > 15000) t.remove();
+    }
+  }
+  setInterval(tick, 1000);
+  document.addEventListener('htmx:afterSettle', tick);
+  document.addEventListener('DOMContentLoaded', tick);
+})();
