@@ -186,7 +186,7 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	a.srv.RegisterOnShutdown(a.hub.Close)
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
-	go a.manager.ScanEvery(bg, cfg.scanInterval, nil)
+	go a.manager.Run(bg, cfg.scanInterval)
 	go a.hub.Heartbeat(bg, 15*time.Second)
 	return a, nil
 }

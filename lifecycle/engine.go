@@ -46,3 +46,11 @@ func call(ctx context.Context, e Engine, op Op, name string) error {
 		return e.Restart(ctx, name)
 	}
 }
+
+// Watcher is an engine that reports changes as they happen. The scan stays
+// the safety net: events can be lost while the stream reconnects.
+type Watcher interface {
+	// Watch calls changed for each change until ctx ends or the stream
+	// breaks, and returns why it stopped.
+	Watch(ctx context.Context, changed func()) error
+}

@@ -118,6 +118,44 @@ func (m *Manager) ScanEvery(ctx context.Context, interval time.Duration, kick <-
 	}
 }
 
+// Run keeps the dashboard in line with the engine until ctx ends: a scan at
+// every interval and, when the engine reports changes as they happen, a
+// scan soon after each burst of changes.
+func (m *Manager) Run(ctx context.Context, interval time.Duration) {
+	kick := make(chan struct{}, 1)
+	if w, ok := m.engine.(Watcher); ok {
+		go m.watch(ctx, w, kick)
+	}
+	m.ScanEvery(ctx, interval, kick)
+}
+
+// watch follows the engine's events, reconnecting with a growing delay.
+func (m *Manager) watch(ctx context.Context, w Watcher, kick chan<- struct{}) {
+	delay := time.Second
+	for {
+		start := time.Now()
+		err := w.Watch(ctx, func() {
+			select {
+			case kick <- struct{}{}:
+			default: // a scan is already due
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			delay = time.Second
+		}
+		m.log.Debug("engine events interrupted; the periodic scan goes on", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, time.Minute)
+	}
+}
+
 // Recover ends the jobs an earlier process left running (it crashed or was
 // killed mid-operation), so that no row stays transitional forever: each
 // job is marked interrupted, its container goes back to the state it had,

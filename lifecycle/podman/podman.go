@@ -15,6 +15,8 @@ import (
 
 	"github.com/containers/podman/v5/pkg/bindings"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
+	"github.com/containers/podman/v5/pkg/bindings/system"
+	"github.com/containers/podman/v5/pkg/domain/entities/types"
 
 	"podboard/lifecycle"
 )
@@ -28,7 +30,10 @@ type Engine struct {
 	stopTimeout map[string]int // container ID → seconds; fixed at creation
 }
 
-var _ lifecycle.Engine = (*Engine)(nil)
+var (
+	_ lifecycle.Engine  = (*Engine)(nil)
+	_ lifecycle.Watcher = (*Engine)(nil)
+)
 
 // Connect opens a connection to the Podman API at uri and checks that it
 // answers within timeout.
@@ -246,4 +251,31 @@ func cleanConnectError(err error) string {
 		}
 	}
 	return s
+}
+
+// Watch implements lifecycle.Watcher: it calls changed for every container
+// event Podman reports (create, start, died, remove, …) until ctx ends or
+// the stream breaks. Podman writes a stop's event only once the stop has
+// finished, so events can only make the scan sooner; the transitional state
+// always comes from the click.
+func (e *Engine) Watch(ctx context.Context, changed func()) error {
+	events := make(chan types.Event, 64)
+	cancel := make(chan bool)
+	defer close(cancel)
+	stream := true
+	opts := &system.EventsOptions{Stream: &stream, Filters: map[string][]string{"type": {"container"}}}
+	if err := system.Events(e.withConn(ctx), events, cancel, opts); err != nil {
+		return e.wrap("watch events", "", err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case _, ok := <-events:
+			if !ok {
+				return fmt.Errorf("watch events: %w at %s: the event stream ended", lifecycle.ErrUnreachable, e.uri)
+			}
+			changed()
+		}
+	}
 }

@@ -76,7 +76,7 @@ func run(dir, bin, listen string) error {
 		return fmt.Errorf("start the dashboard: %w", err)
 	}
 	fmt.Printf("demo: dashboard on http://%s (Podman %s); Ctrl-C stops both\n", listen, svc.URI)
-	fmt.Printf("demo: the podman CLI for this store: %s\n", svc.Command(ctx).String())
+	fmt.Printf("demo: change containers from a shell with: podman --remote --url %s ps -a\n", svc.URI)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
