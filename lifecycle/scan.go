@@ -175,8 +175,10 @@ func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
 				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))
 		m.log.Warn("operation interrupted by a restart of the dashboard", "op", j.Op, "container", j.Container, "job", j.ID)
 	}
+	// The rows are no longer transitional whatever the scan does; when it
+	// fails, the periodic scan takes the states from the engine later.
 	if _, err := m.Scan(ctx); err != nil {
-		return jobs, err
+		m.log.Warn("first scan failed; retrying at the scan interval", "err", err)
 	}
 	return jobs, nil
 }

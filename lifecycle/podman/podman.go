@@ -111,7 +111,7 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 			o.StartedAt = time.Time{}
 		}
 		o.StopTimeout = e.knownStopTimeout(c.ID)
-		if o.StopTimeout == 0 {
+		if o.StopTimeout == 0 && timeLeft(ctx) > 2*time.Second {
 			// The list does not carry the stop timeout; it never changes
 			// for a container, so one inspect per new container is enough.
 			if full, err := e.Inspect(ctx, c.ID); err == nil {
@@ -121,6 +121,16 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// timeLeft is how long ctx still allows; the stop timeouts of a first scan
+// of many containers are filled in over several scans rather than letting
+// the inspects make the scan miss its deadline.
+func timeLeft(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return time.Hour
 }
 
 func unixTime(s int64) time.Time {

@@ -1,0 +1,325 @@
+package podman_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"podboard/lifecycle"
+	"podboard/lifecycle/podman"
+	"podboard/lifecycle/podman/podmantest"
+)
+
+// The tests of this package share one private Podman service, started by
+// TestMain with the workload image already built; each test uses container
+// names of its own and removes its containers when it ends.
+var shared struct {
+	svc  *podmantest.Service
+	skip string // why the integration tests cannot run here
+	err  error  // why the shared service did not start
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	stop, err := startShared()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// startShared launches the shared service. Without podman or runc the
+// tests skip, except under CI=true where a silent skip would hide that they
+// never ran.
+func startShared() (stop func() error, err error) {
+	for _, tool := range []string{"podman", "runc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+				return nil, fmt.Errorf("%s is required when CI=true: %v", tool, err)
+			}
+			shared.skip = fmt.Sprintf("%s not on PATH: %v", tool, err)
+			return func() error { return nil }, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "podmantest-")
+	if err != nil {
+		return nil, err
+	}
+	svc, err := podmantest.Launch(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		shared.err = err
+		return func() error { return nil }, nil
+	}
+	stop = func() error {
+		return errors.Join(svc.Close(), os.RemoveAll(dir))
+	}
+	if _, err := svc.BuildWorkloadImage(); err != nil {
+		shared.err = err
+		return stop, nil
+	}
+	shared.svc = svc
+	return stop, nil
+}
+
+// service returns the shared Podman service.
+func service(t *testing.T) *podmantest.Service {
+	t.Helper()
+	if shared.skip != "" {
+		t.Skip(shared.skip)
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.svc
+}
+
+// connect opens an Engine on svc.
+func connect(t *testing.T, svc *podmantest.Service) *podman.Engine {
+	t.Helper()
+	e, err := podman.Connect(context.Background(), svc.URI, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// workload creates a container that is removed when the test ends.
+func workload(t *testing.T, svc *podmantest.Service, name string, w podmantest.Workload) {
+	t.Helper()
+	t.Cleanup(func() {
+		if _, err := svc.Podman("rm", "--force", "--time", "0", "--ignore", name); err != nil {
+			t.Errorf("removing %s: %v", name, err)
+		}
+	})
+	svc.MustCreateWorkload(t, name, w)
+}
+
+// opContext bounds an engine call so that a bug cannot hang the test run
+// for a container's whole stop timeout.
+func opContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// diedExitCodes lists the exit codes of name's "died" events, oldest first.
+func diedExitCodes(t *testing.T, svc *podmantest.Service, name string) []string {
+	t.Helper()
+	out := svc.MustPodman(t, "events", "--stream=false", "--filter", "container="+name,
+		"--filter", "event=died", "--format", "{{.ContainerExitCode}}")
+	return strings.Fields(out)
+}
+
+func TestListReportsNameImageStateAndStopTimeout(t *testing.T) {
+	svc := service(t)
+	workload(t, svc, "list-created", podmantest.Workload{StopTimeout: 600})
+	workload(t, svc, "list-running", podmantest.Workload{Start: true})
+	e := connect(t, svc)
+
+	list, err := e.List(opContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]lifecycle.Observed{}
+	for _, o := range list {
+		byName[o.Name] = o
+	}
+	tests := []struct {
+		name, state string
+		stopTimeout int
+	}{
+		{"list-created", "created", 600},
+		{"list-running", "running", 10}, // Podman's default
+	}
+	for _, tt := range tests {
+		o, ok := byName[tt.name]
+		if !ok {
+			t.Fatalf("List does not report %s; got %+v", tt.name, list)
+		}
+		id := svc.MustPodman(t, "inspect", "--format", "{{.Id}}", tt.name)
+		if o.ID != id || o.Image != podmantest.WorkloadImage || o.EngineState != tt.state || o.StopTimeout != tt.stopTimeout {
+			t.Errorf("List reports %+v; want id %s, image %s, state %s, stop timeout %d",
+				o, id, podmantest.WorkloadImage, tt.state, tt.stopTimeout)
+		}
+		if o.CreatedAt.IsZero() {
+			t.Errorf("%s: no creation time", tt.name)
+		}
+	}
+	if byName["list-running"].StartedAt.IsZero() {
+		t.Error("a running container reports no start time")
+	}
+	if !byName["list-created"].StartedAt.IsZero() {
+		t.Errorf("a container that never ran reports a start time %s", byName["list-created"].StartedAt)
+	}
+
+	// Inspect agrees with List.
+	o, err := e.Inspect(opContext(t), "list-created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Name != "list-created" || o.StopTimeout != 600 || o.EngineState != "created" {
+		t.Errorf("Inspect reports %+v", o)
+	}
+}
+
+func TestStopWaitsForTheGracefulShutdownAndDoesNotKill(t *testing.T) {
+	svc := service(t)
+	const delay = 3 * time.Second
+	workload(t, svc, "stop-slow", podmantest.Workload{StopDelay: delay, StopTimeout: 600, Start: true})
+	e := connect(t, svc)
+
+	begin := time.Now()
+	if err := e.Stop(opContext(t), "stop-slow"); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(begin)
+	t.Logf("Stop of a workload with a %s shutdown took %s", delay, took)
+	// The workload exits only delay after its SIGTERM, so a Stop that
+	// returned earlier did not wait for it.
+	if took < delay {
+		t.Errorf("Stop returned after %s, before the workload's %s shutdown ended", took, delay)
+	}
+	if got := svc.MustPodman(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "stop-slow"); got != "exited 0" {
+		t.Errorf("after Stop: %q, want \"exited 0\" (a clean exit, not SIGKILL's 137)", got)
+	}
+	if logs := svc.MustPodman(t, "logs", "stop-slow"); !strings.Contains(logs, "workload got terminated") {
+		t.Errorf("the workload never got SIGTERM; logs:\n%s", logs)
+	}
+}
+
+func TestRestartLetsTheWorkloadShutDownGracefullyBeforeStartingAgain(t *testing.T) {
+	svc := service(t)
+	const delay = 2 * time.Second
+	workload(t, svc, "restart-slow", podmantest.Workload{StopDelay: delay, StopTimeout: 60, Start: true})
+	e := connect(t, svc)
+
+	begin := time.Now()
+	if err := e.Restart(opContext(t), "restart-slow"); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(begin)
+	t.Logf("Restart of a workload with a %s shutdown took %s", delay, took)
+	if took < delay {
+		t.Errorf("Restart returned after %s, before the workload's %s shutdown ended: it was killed", took, delay)
+	}
+	if got := svc.MustPodman(t, "inspect", "--format", "{{.State.Status}}", "restart-slow"); got != "running" {
+		t.Errorf("after Restart the container is %q, want running", got)
+	}
+	if codes := diedExitCodes(t, svc, "restart-slow"); strings.Join(codes, ",") != "0" {
+		t.Errorf("exit codes of the runs that ended: %v, want one clean exit 0 (137 is SIGKILL)", codes)
+	}
+	logs := svc.MustPodman(t, "logs", "restart-slow")
+	if !strings.Contains(logs, "workload got terminated: exiting in "+delay.String()) {
+		t.Errorf("the workload never got SIGTERM; logs:\n%s", logs)
+	}
+	if n := strings.Count(logs, "workload started"); n != 2 {
+		t.Errorf("the workload started %d times, want 2; logs:\n%s", n, logs)
+	}
+}
+
+func TestStartOfAContainerWithAMissingEntrypointFailsWithPodmansMessage(t *testing.T) {
+	svc := service(t)
+	workload(t, svc, "start-broken", podmantest.Workload{BrokenEntrypoint: true})
+	e := connect(t, svc)
+
+	err := e.Start(opContext(t), "start-broken")
+	if err == nil {
+		t.Fatal("Start of a container whose entrypoint does not exist succeeded")
+	}
+	t.Logf("Start: %v", err)
+	if !strings.Contains(err.Error(), "not found") {
+		t.Errorf("error %q does not carry Podman's \"not found\"", err)
+	}
+	// The container exists: treating this as ErrNotFound would make the
+	// dashboard drop its row.
+	if errors.Is(err, lifecycle.ErrNotFound) || errors.Is(err, lifecycle.ErrUnreachable) {
+		t.Errorf("error %q is classified as a missing container or an unreachable Podman", err)
+	}
+	if _, err := e.Inspect(opContext(t), "start-broken"); err != nil {
+		t.Errorf("the container is gone after its failed start: %v", err)
+	}
+}
+
+func TestOperationsOnAMissingContainerWrapErrNotFound(t *testing.T) {
+	svc := service(t)
+	e := connect(t, svc)
+	const name = "no-such-container"
+	ops := map[string]func(context.Context, string) error{
+		"Stop":    e.Stop,
+		"Start":   e.Start,
+		"Restart": e.Restart,
+		"Inspect": func(ctx context.Context, name string) error {
+			_, err := e.Inspect(ctx, name)
+			return err
+		},
+	}
+	for op, call := range ops {
+		err := call(opContext(t), name)
+		if !errors.Is(err, lifecycle.ErrNotFound) {
+			t.Errorf("%s of a missing container: %v, want ErrNotFound", op, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error %q does not name the container", op, err)
+		}
+	}
+}
+
+func TestConnectToAMissingSocketFailsAtOnceWithErrUnreachable(t *testing.T) {
+	uri := "unix://" + filepath.Join(t.TempDir(), "podman.sock")
+	const timeout = time.Minute
+	e, err := podman.Connect(context.Background(), uri, timeout)
+	if err == nil {
+		t.Fatalf("Connect to %s succeeded: %+v", uri, e)
+	}
+	t.Logf("Connect: %v", err)
+	if !errors.Is(err, lifecycle.ErrUnreachable) {
+		t.Errorf("error %q does not wrap ErrUnreachable", err)
+	}
+	if !strings.Contains(err.Error(), uri) {
+		t.Errorf("error %q does not name %s", err, uri)
+	}
+	// Failing on its own, not by running out the caller's timeout.
+	if strings.Contains(err.Error(), "no answer within") {
+		t.Errorf("Connect waited for its timeout instead of failing on the missing socket: %v", err)
+	}
+}
+
+func TestListFailsWithErrUnreachableOnceTheServiceIsGone(t *testing.T) {
+	// A service of its own: closing the shared one would end every test.
+	svc := podmantest.Start(t)
+	e := connect(t, svc)
+	if _, err := e.List(opContext(t)); err != nil {
+		t.Fatalf("List before the service closed: %v", err)
+	}
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.List(opContext(t))
+	t.Logf("List: %v", err)
+	if !errors.Is(err, lifecycle.ErrUnreachable) {
+		t.Fatalf("List after the service closed: %v, want ErrUnreachable", err)
+	}
+	if !strings.Contains(err.Error(), svc.URI) {
+		t.Errorf("error %q does not name %s", err, svc.URI)
+	}
+}
