@@ -47,7 +47,8 @@ func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, c lifecycle.Co
 	h.log.Info("operation refused", "container", c.Name, "status", status, "err", err)
 	switch {
 	case wantsJSON(r):
-		writeJSON(w, status, apiError{Error: err.Error(), Container: ptr(toAPI(c, h.now()))})
+		_, title := classify(err)
+		writeJSON(w, status, apiError{Error: title + ": " + message(err), Container: ptr(toAPI(c, h.now()))})
 	case isHTMX(r):
 		row := templates.NewRow(c, h.now())
 		row.Notice = message(err)

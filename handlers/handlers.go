@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -42,8 +43,11 @@ func New(lc Lifecycle, podman string, log *slog.Logger) *Handlers {
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
+// wantsJSON reports whether a script asked for JSON rather than a browser
+// for HTML.
 func wantsJSON(r *http.Request) bool {
-	return r.Header.Get("Accept") == "application/json"
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
 // origin names who asked, for the job history.

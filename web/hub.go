@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/r3labs/sse/v2"
@@ -25,6 +26,8 @@ type Hub struct {
 	log  *slog.Logger
 	now  func() time.Time
 	once sync.Once
+
+	dropped atomic.Bool // an event was dropped since the last resync
 
 	// WriteTimeout bounds each write to one client, so that a client that
 	// stopped reading (a laptop asleep with its connection open) is dropped
@@ -49,14 +52,22 @@ func NewHub(log *slog.Logger) *Hub {
 }
 
 // Notify implements lifecycle.Notifier: it renders the event's fragment and
-// queues it for every client without blocking the caller. A page that
-// misses an event because the queue is full resyncs when it reconnects.
+// queues it for every client without blocking the caller.
 func (h *Hub) Notify(e lifecycle.Event) {
-	data := h.Render(e)
-	if !h.srv.TryPublish(Stream, &sse.Event{Data: data}) {
-		h.log.Warn("live update dropped: the event queue is full", "container", e.Container.Name)
+	if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
+		h.dropped.Store(false)
+	}
+	if !h.srv.TryPublish(Stream, &sse.Event{Data: h.Render(e)}) {
+		// The pages missed this row; once the queue has room again they
+		// are told to fetch the whole table.
+		h.dropped.Store(true)
+		h.log.Warn("live update dropped: the event queue is full; pages will resync", "container", e.Container.Name)
 	}
 }
+
+// ResyncEvent is the SSE event name that makes pages fetch the table again
+// after live updates were dropped.
+const ResyncEvent = "resync"
 
 // Render is the SSE payload for e: the row, swapped in place out of band
 // (or deleted), and for an operation that ended with a failure a toast.
@@ -86,6 +97,9 @@ func (h *Hub) Heartbeat(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
+				h.dropped.Store(false)
+			}
 			h.srv.TryPublish(Stream, &sse.Event{Comment: []byte("ping")})
 		}
 	}
