@@ -257,6 +257,24 @@ func (db *DB) InterruptJobs(ctx context.Context, msg string, now time.Time) ([]l
 	return jobs, err
 }
 
+// ClearError implements lifecycle.Store.
+func (db *DB) ClearError(ctx context.Context, name string) (lifecycle.Container, bool, error) {
+	var c lifecycle.Container
+	var ok bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE containers SET error = '', version = version + 1
+			WHERE name = ? AND error != ''`, name)
+		if err != nil {
+			return fmt.Errorf("db: unable to clear the error of %s: %w", name, err)
+		}
+		n, _ := res.RowsAffected()
+		ok = n > 0
+		c, err = getContainer(ctx, tx, name)
+		return err
+	})
+	return c, ok, err
+}
+
 // ApplyScan implements lifecycle.Store.
 func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]lifecycle.ScanWrite, error) {
 	var landed []lifecycle.ScanWrite

@@ -59,3 +59,21 @@ func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, c lifecycle.Co
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Dismiss clears the failure shown on a container: POST
+// /containers/{name}/dismiss.
+func (h *Handlers) Dismiss(w http.ResponseWriter, r *http.Request) {
+	c, err := h.lc.Dismiss(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	switch {
+	case wantsJSON(r):
+		writeJSON(w, http.StatusOK, toAPI(c, h.now()))
+	case isHTMX(r):
+		render(w, r, http.StatusOK, templates.RowItem(templates.NewRow(c, h.now()), false))
+	default:
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+}

@@ -22,6 +22,8 @@ type Lifecycle interface {
 	Do(ctx context.Context, name string, op lifecycle.Op, origin string) (lifecycle.Container, error)
 	Container(ctx context.Context, name string) (lifecycle.Container, error)
 	Containers(ctx context.Context) ([]lifecycle.Container, error)
+	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)
+	Jobs(ctx context.Context, container string, limit int) ([]lifecycle.Job, error)
 	ScanError() error
 }
 

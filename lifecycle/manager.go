@@ -272,6 +272,24 @@ func (m *Manager) Wait(ctx context.Context) error {
 	}
 }
 
+// Dismiss clears the failure reason shown on a container, once the
+// operator has read it.
+func (m *Manager) Dismiss(ctx context.Context, name string) (Container, error) {
+	if err := ValidateName(name); err != nil {
+		return Container{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok, err := m.store.ClearError(ctx, name)
+	if err != nil {
+		return c, err
+	}
+	if ok {
+		m.notify.Notify(Event{Container: c})
+	}
+	return c, nil
+}
+
 // Container returns the stored container with its running job.
 func (m *Manager) Container(ctx context.Context, name string) (Container, error) {
 	return m.store.Container(ctx, name)

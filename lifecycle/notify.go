@@ -8,6 +8,16 @@ type Event struct {
 	// Ended is the job that this change ends, if any: pages use it to tell
 	// the operator that an operation finished or failed.
 	Ended *Job
+
+	// Health, when set, says the scan started failing or works again; the
+	// event then concerns no container.
+	Health *Health
+}
+
+// Health is whether the dashboard can read the engine.
+type Health struct {
+	// ScanErr is why the last scan failed, "" when it worked.
+	ScanErr string
 }
 
 // Notifier carries events to the pages. Notify is called in the order the

@@ -24,12 +24,29 @@ func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
 // engine is being listed always wins over the scan's older view.
 func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	res, err := m.scan(ctx)
+	var prev error
 	if err != nil {
-		m.scanErr.Store(&err)
-	} else {
-		m.scanErr.Store(nil)
+		if p := m.scanErr.Swap(&err); p != nil {
+			prev = *p
+		}
+	} else if p := m.scanErr.Swap(nil); p != nil {
+		prev = *p
+	}
+	// Pages hear when the scan starts failing, when its reason changes and
+	// when it works again.
+	if msg := errText(err); msg != errText(prev) {
+		m.mu.Lock()
+		m.notify.Notify(Event{Health: &Health{ScanErr: msg}})
+		m.mu.Unlock()
 	}
 	return res, err
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // ScanError is why the last scan failed, nil when it worked.

@@ -35,6 +35,10 @@ type Store interface {
 	// had before, with msg as their error.
 	InterruptJobs(ctx context.Context, msg string, now time.Time) ([]Job, error)
 
+	// ClearError forgets the last failure shown on a container. ok is
+	// false when there was none to clear.
+	ClearError(ctx context.Context, name string) (c Container, ok bool, err error)
+
 	// ApplyScan applies the writes of one scan. Each write only lands if
 	// the row is still the version the scan read and carries no job;
 	// ApplyScan returns the writes that landed with the rows as written.

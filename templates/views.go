@@ -30,6 +30,9 @@ type Row struct {
 	JobStarted  string
 	StopTimeout string // "600 s", "" when unknown
 
+	HistoryURL string
+	DismissURL string
+
 	Error      string // the last failure, in full
 	ErrorShort string // the same trimmed to something readable in a row
 	Notice     string // a one-off message for this answer, such as "already stopping"
@@ -59,6 +62,8 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		Transitional: c.State.Transitional(),
 		Error:        c.Error,
 		ErrorShort:   shorten(c.Error, 160),
+		HistoryURL:   "/containers/" + c.Name + "/history",
+		DismissURL:   "/containers/" + c.Name + "/dismiss",
 	}
 	if c.StopTimeout > 0 {
 		r.StopTimeout = fmt.Sprintf("%d s", c.StopTimeout)
@@ -137,4 +142,59 @@ type Flash struct {
 	Kind    string // "error" or "info"
 	Title   string
 	Message string
+}
+
+// HistoryPage is the list of recent operations.
+type HistoryPage struct {
+	Title string
+	Jobs  []JobRow
+}
+
+// JobRow is one operation in the history.
+type JobRow struct {
+	Op, Container, ContainerURL, Origin string
+	Started, StartedISO                 string
+	Duration                            string
+	Outcome, BadgeClass                 string
+	Error                               string
+}
+
+// NewJobRow builds the history view of j as of now.
+func NewJobRow(j lifecycle.Job, now time.Time) JobRow {
+	r := JobRow{
+		Op:           string(j.Op),
+		Container:    j.Container,
+		ContainerURL: "/containers/" + j.Container + "/history",
+		Origin:       j.Origin,
+		Started:      j.StartedAt.Local().Format("2006-01-02 15:04:05"),
+		StartedISO:   j.StartedAt.UTC().Format(time.RFC3339),
+		Duration:     formatDuration(j.Duration(now)),
+		Outcome:      string(j.Outcome),
+		Error:        j.Error,
+	}
+	switch j.Outcome {
+	case lifecycle.JobSucceeded:
+		r.BadgeClass = "badge-running"
+	case lifecycle.JobFailed:
+		r.BadgeClass = "badge-error"
+	case lifecycle.JobRunning:
+		r.BadgeClass = "badge-transition"
+		r.Duration += " so far"
+	default:
+		r.BadgeClass = "badge-paused"
+	}
+	return r
+}
+
+// formatDuration prints "850 ms", "12.4 s" or "2 min 10 s".
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }

@@ -237,7 +237,7 @@ func TestNewRowShowsTheStopTimeoutOnlyWhenKnown(t *testing.T) {
 	}
 }
 
-func TestNewRowShortensTheErrorToItsFirstLineAndKeepsTheWholeOneInTheTitle(t *testing.T) {
+func TestNewRowShortensTheErrorToItsFirstLineAndKeepsTheWholeOneOnDemand(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	tests := []struct {
 		name  string
@@ -270,8 +270,14 @@ func TestNewRowShortensTheErrorToItsFirstLineAndKeepsTheWholeOneInTheTitle(t *te
 				}
 				return
 			}
-			if !strings.Contains(html, `data-testid="error" title="`+tt.err+`">`+tt.short+`</p>`) {
-				t.Errorf("row does not show the short error with the whole one as title:\n%s", html)
+			if !strings.Contains(html, `data-testid="error-short">`+tt.short+`</`) {
+				t.Errorf("row does not show the short error:\n%s", html)
+			}
+			if tt.short != tt.err && !strings.Contains(html, `data-testid="error-full">`+tt.err+`</pre>`) {
+				t.Errorf("row does not keep the whole error on demand:\n%s", html)
+			}
+			if !strings.Contains(html, `action="/containers/web/dismiss"`) {
+				t.Errorf("row with an error offers no way to dismiss it:\n%s", html)
 			}
 			if !strings.Contains(html, "row-error") {
 				t.Errorf("row with an error lacks the row-error class:\n%s", html)

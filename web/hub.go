@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -74,16 +75,30 @@ const ResyncEvent = "resync"
 func (h *Hub) Render(e lifecycle.Event) []byte {
 	var buf bytes.Buffer
 	ctx := context.Background()
-	if e.Removed {
+	switch {
+	case e.Health != nil:
+		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
+	case e.Removed:
 		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
-	} else {
+		_ = templates.Announce(e.Container.Name+" was removed").Render(ctx, &buf)
+	default:
 		_ = templates.RowItem(templates.NewRow(e.Container, h.now()), true).Render(ctx, &buf)
+		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
 	}
 	if e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed {
 		_ = templates.Toast(*e.Ended).Render(ctx, &buf)
 	}
 	// A carriage return would end an SSE line early.
 	return bytes.ReplaceAll(buf.Bytes(), []byte("\r"), nil)
+}
+
+// announcement is what a screen reader says about a changed row.
+func announcement(e lifecycle.Event) string {
+	c := e.Container
+	if e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed {
+		return fmt.Sprintf("%s of %s failed; it is %s", e.Ended.Op, c.Name, c.State.Label())
+	}
+	return fmt.Sprintf("%s is %s", c.Name, c.State.Label())
 }
 
 // Heartbeat sends a comment to every client at each interval until ctx

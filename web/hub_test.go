@@ -230,7 +230,7 @@ func TestNotifySendsEachChangeAsOneWholeOutOfBandFragment(t *testing.T) {
 			name: "blank lines and carriage returns in the HTML do not cut the event",
 			event: lifecycle.Event{Container: lifecycle.Container{Name: "web", State: lifecycle.Running,
 				Image: "img\r\n\r\nwith blank line", Error: "first line\r\n\r\n\n  third line\r\nlast"}},
-			want:    []string{`title="first line` + "\n\n\n" + `  third line` + "\nlast\"", "img\n\nwith blank line</div>", "</div></div>"},
+			want:    []string{`data-testid="error-full">first line` + "\n\n\n" + `  third line` + "\nlast</pre>", "img\n\nwith blank line</div>", "</div></div>"},
 			notWant: []string{"\r"},
 		},
 	}

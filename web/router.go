@@ -23,7 +23,10 @@ func Router(h *handlers.Handlers, hub *Hub, log *slog.Logger) http.Handler {
 
 	r.Get("/", h.Index)
 	r.Get("/rows", h.Rows)
+	r.Post("/containers/{name}/dismiss", h.Dismiss)
 	r.Post("/containers/{name}/{op}", h.Action)
+	r.Get("/containers/{name}/history", h.History)
+	r.Get("/history", h.History)
 	r.Get("/api/containers", h.APIContainers)
 	r.Get("/events", hub.ServeHTTP)
 	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles()))

@@ -44,7 +44,63 @@
     }
     rows.insertBefore(row, before);
     htmx.process(row);
+    applyView();
   });
+
+  // Filter and sort, for servers with many containers. Both are applied
+  // again whenever rows change, so live updates keep the view.
+  var sortKey = 'name';
+  var sortDir = 1;
+
+  function rowsOf(tbody) {
+    return Array.prototype.slice.call(tbody.querySelectorAll('[role=row][data-name]'));
+  }
+
+  function applyView() {
+    var tbody = document.getElementById('rows');
+    var input = document.getElementById('filter');
+    if (!tbody) return;
+    var q = input ? input.value.trim().toLowerCase() : '';
+    var rows = rowsOf(tbody);
+    var shown = 0;
+    rows.forEach(function (r) {
+      var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state).toLowerCase();
+      var match = q === '' || hay.indexOf(q) >= 0;
+      r.hidden = !match;
+      if (match) shown++;
+    });
+    var sorted = rows.slice().sort(function (a, b) {
+      var x = (a.dataset[sortKey] || ''), y = (b.dataset[sortKey] || '');
+      if (x === y) { x = a.dataset.name; y = b.dataset.name; }
+      return x < y ? -sortDir : x > y ? sortDir : 0;
+    });
+    var empty = document.getElementById('empty');
+    for (var i = 0; i < sorted.length; i++) {
+      if (rows[i] !== sorted[i]) {
+        sorted.forEach(function (r) { tbody.insertBefore(r, empty); });
+        break;
+      }
+    }
+    var none = document.getElementById('no-match');
+    if (none) none.hidden = !(q !== '' && shown === 0 && rows.length > 0);
+  }
+
+  document.addEventListener('input', function (evt) {
+    if (evt.target && evt.target.id === 'filter') applyView();
+  });
+  document.addEventListener('click', function (evt) {
+    var btn = evt.target.closest && evt.target.closest('button.sort');
+    if (!btn) return;
+    var key = btn.dataset.sort;
+    sortDir = key === sortKey ? -sortDir : 1;
+    sortKey = key;
+    document.querySelectorAll('button.sort').forEach(function (b) {
+      b.parentElement.setAttribute('aria-sort', b.dataset.sort === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    applyView();
+  });
+  document.addEventListener('htmx:afterSettle', applyView);
+  document.addEventListener('htmx:oobAfterSwap', applyView);
 
   function formatElapsed(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
@@ -72,5 +128,5 @@
   }
   setInterval(tick, 1000);
   document.addEventListener('htmx:afterSettle', tick);
-  document.addEventListener('DOMContentLoaded', tick);
+  document.addEventListener('DOMContentLoaded', function () { tick(); applyView(); });
 })();
