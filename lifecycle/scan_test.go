@@ -262,3 +262,58 @@ func waitForListCalls(t *testing.T, h *harness, n int) {
 		return count >= n
 	})
 }
+
+func TestScanHealthIsAnnouncedWhenItChangesOnly(t *testing.T) {
+	h := newHarness(t, fake.Running("web"))
+	health := func() []string {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		var out []string
+		for _, e := range h.events {
+			if e.Health != nil {
+				out = append(out, "err="+e.Health.ScanErr)
+			}
+		}
+		return out
+	}
+	h.engine.Down(errors.New("podman unreachable at unix:///x.sock: connection refused"))
+	for range 3 {
+		h.m.Scan(context.Background())
+	}
+	if h.m.ScanError() == nil {
+		t.Fatal("ScanError is nil while the engine is down")
+	}
+	h.engine.Down(nil)
+	for range 2 {
+		h.m.Scan(context.Background())
+	}
+	got := strings.Join(health(), "|")
+	want := "err=scan: podman unreachable at unix:///x.sock: connection refused|err="
+	if got != want {
+		t.Fatalf("health events %q, want %q (one when it broke, one when it recovered)", got, want)
+	}
+	if h.m.ScanError() != nil {
+		t.Fatalf("ScanError after recovery: %v", h.m.ScanError())
+	}
+}
+
+func TestDismissClearsTheFailureOnce(t *testing.T) {
+	h := newHarness(t, fake.Running("web"))
+	h.engine.Fail(lifecycle.Stop, "web", errors.New("boom"))
+	h.m.Do(context.Background(), "web", lifecycle.Stop, "test")
+	h.waitIdle()
+	h.reset()
+	c, err := h.m.Dismiss(context.Background(), "web")
+	if err != nil || c.Error != "" {
+		t.Fatalf("Dismiss: %+v, %v", c, err)
+	}
+	if _, err := h.m.Dismiss(context.Background(), "web"); err != nil {
+		t.Fatalf("second Dismiss: %v", err)
+	}
+	if got := h.states("web"); len(got) != 1 {
+		t.Fatalf("published %v, want one change for two dismisses", got)
+	}
+	if _, err := h.m.Dismiss(context.Background(), "ghost"); !errors.Is(err, lifecycle.ErrNotFound) {
+		t.Fatalf("Dismiss(ghost) = %v, want ErrNotFound", err)
+	}
+}
