@@ -145,6 +145,7 @@ func run(cfg config) error {
 // run exactly what main runs.
 type app struct {
 	log       *slog.Logger
+	lock      *os.File
 	store     *db.DB
 	incidents *lifecycle.IncidentLog
 	hub       *web.Hub
@@ -161,11 +162,16 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	}
 	a := &app{log: log}
 	var err error
+	if a.lock, err = lockDataDir(cfg.data); err != nil {
+		return nil, err
+	}
 	if a.store, err = db.Open(ctx, filepath.Join(cfg.data, "podboard.db")); err != nil {
+		a.lock.Close()
 		return nil, err
 	}
 	if a.incidents, err = lifecycle.OpenIncidentLog(filepath.Join(cfg.data, "lifecycle.log")); err != nil {
 		a.store.Close()
+		a.lock.Close()
 		return nil, err
 	}
 	a.hub = web.NewHub(log)
@@ -215,6 +221,27 @@ func (a *app) close() {
 	}
 	a.incidents.Close()
 	a.store.Close()
+	a.lock.Close()
+}
+
+// lockDataDir makes sure one process at a time uses a data directory:
+// start-up recovery treats every job still marked running as interrupted,
+// which is only true when no other dashboard runs them. The kernel releases
+// the lock when the process dies, however it dies.
+func lockDataDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "podboard.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another podboard is already using the data directory %s", dir)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // waitForJobs lets running operations finish before exiting: Podman goes on

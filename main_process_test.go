@@ -175,6 +175,9 @@ func TestDashboardKilledMidStopRecoversTheOperationAtNextStart(t *testing.T) {
 	if code := first.post("killed-mid-stop", "stop"); code != http.StatusAccepted {
 		t.Fatalf("stop answered %d, want 202", code)
 	}
+	// Kill it once Podman is really stopping the container, not before the
+	// background job has sent its call.
+	waitUntil(t, "podman stopping", 30*time.Second, func() bool { return podmanState(t, svc, "killed-mid-stop") == "stopping" })
 	first.signal(syscall.SIGKILL)
 	first.wait(10 * time.Second)
 
@@ -190,9 +193,14 @@ func TestDashboardKilledMidStopRecoversTheOperationAtNextStart(t *testing.T) {
 		t.Fatalf("the row does not say the operation was interrupted: %q", c.Error)
 	}
 	// Podman finished the stop on its own; the scan follows it.
+	var last apiContainerJSON
 	waitUntil(t, "stopped after the restart", 30*time.Second, func() bool {
-		c, _ := second.container("killed-mid-stop")
-		return c.State == "stopped" && c.PodmanState == "exited"
+		last, _ = second.container("killed-mid-stop")
+		if last.State == "stopped" && last.PodmanState == "exited" {
+			return true
+		}
+		t.Logf("state %s, podman %s, podman inspect %s", last.State, last.PodmanState, podmanState(t, svc, "killed-mid-stop"))
+		return false
 	})
 	b, err := os.ReadFile(filepath.Join(data, "lifecycle.log"))
 	if err != nil {
