@@ -263,3 +263,22 @@ func TestUnreachablePodmanExitsNonZeroWithOneClearLine(t *testing.T) {
 		t.Errorf("stack trace in the output:\n%s", out)
 	}
 }
+
+func TestSecondDashboardOnTheSameDataDirectoryRefusesToStart(t *testing.T) {
+	svc := sharedPodman(t)
+	bin := buildBinary(t)
+	data := t.TempDir()
+	first := startProc(t, bin, "--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data)
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data)
+	out, err := cmd.CombinedOutput()
+	if err == nil || cmd.ProcessState.ExitCode() != 1 {
+		t.Fatalf("second dashboard: %v, want exit code 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "another podboard is already using the data directory "+data) {
+		t.Fatalf("second dashboard's message:\n%s", out)
+	}
+	first.signal(syscall.SIGTERM)
+	if code := first.wait(30 * time.Second); code != 0 {
+		t.Fatalf("first dashboard exited %d", code)
+	}
+}
