@@ -10,18 +10,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,74 +35,14 @@ const deadline = 30 * time.Second
 // The tests share one private Podman service started by TestMain. They run
 // one after the other (every app scans the whole service), use container
 // names of their own and remove their containers when they end.
-var podmanShared struct {
-	svc  *podmantest.Service
-	skip string
-	err  error
-}
+var podmanShared podmantest.Shared
 
-func TestMain(m *testing.M) {
-	os.Exit(runWithPodman(m))
-}
+func TestMain(m *testing.M) { os.Exit(podmantest.RunShared(m, &podmanShared)) }
 
-func runWithPodman(m *testing.M) int {
-	stop, err := startSharedPodman()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
-}
-
-// startSharedPodman launches the service and builds the workload image.
-// Without podman or runc the integration tests skip, except under CI=true
-// where a silent skip would hide that they never ran.
-func startSharedPodman() (stop func() error, err error) {
-	noop := func() error { return nil }
-	for _, tool := range []string{"podman", "runc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-				return nil, fmt.Errorf("%s is required when CI=true: %v", tool, err)
-			}
-			podmanShared.skip = fmt.Sprintf("%s not on PATH: %v", tool, err)
-			return noop, nil
-		}
-	}
-	dir, err := os.MkdirTemp("", "podmantest-")
-	if err != nil {
-		return nil, err
-	}
-	svc, err := podmantest.Launch(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		podmanShared.err = err
-		return noop, nil
-	}
-	stop = func() error { return errors.Join(svc.Close(), os.RemoveAll(dir)) }
-	if _, err := svc.BuildWorkloadImage(); err != nil {
-		podmanShared.err = err
-		return stop, nil
-	}
-	podmanShared.svc = svc
-	return stop, nil
-}
-
+// sharedPodman returns the shared Podman service.
 func sharedPodman(t *testing.T) *podmantest.Service {
 	t.Helper()
-	if podmanShared.skip != "" {
-		t.Skip(podmanShared.skip)
-	}
-	if podmanShared.err != nil {
-		t.Fatal(podmanShared.err)
-	}
-	return podmanShared.svc
+	return podmanShared.Service(t)
 }
 
 // createWorkload creates a container on svc that is removed when the test

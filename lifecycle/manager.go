@@ -196,32 +196,34 @@ func (m *Manager) finish(job Job, opErr error) {
 		}
 
 	case errors.Is(opErr, ErrNotFound):
+		// The container was removed while the job ran: its row goes too.
 		msg := fmt.Sprintf("container %s no longer exists: %v", job.Container, opErr)
-		ok, err := m.store.DropJobContainer(ctx, job, msg, now)
-		if err != nil {
-			m.storeFailed(job, err)
-			return
-		}
-		m.record(now, job.Op, "FAIL", job.Container, msg)
-		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
-		if ok {
-			ended := finishedJob(job, JobFailed, msg, now)
-			m.notify.Notify(Event{Container: Container{Name: job.Container}, Removed: true, Ended: &ended})
-		}
+		m.failed(job, msg, now, func() (Container, bool, error) {
+			ok, err := m.store.DropJobContainer(ctx, job, msg, now)
+			return Container{Name: job.Container}, ok, err
+		}, true)
 
 	default:
 		msg := opErr.Error()
-		c, ok, err := m.store.FailJob(ctx, job, msg, now)
-		if err != nil {
-			m.storeFailed(job, err)
-			return
-		}
-		m.record(now, job.Op, "FAIL", job.Container, msg)
-		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
-		if ok {
-			ended := finishedJob(job, JobFailed, msg, now)
-			m.notify.Notify(Event{Container: c, Ended: &ended})
-		}
+		m.failed(job, msg, now, func() (Container, bool, error) {
+			return m.store.FailJob(ctx, job, msg, now)
+		}, false)
+	}
+}
+
+// failed stores a job's failure with write, logs it and announces the
+// container's reverted (or removed) row with the failed job. m.mu is held.
+func (m *Manager) failed(job Job, msg string, now time.Time, write func() (Container, bool, error), removed bool) {
+	c, ok, err := write()
+	if err != nil {
+		m.storeFailed(job, err)
+		return
+	}
+	m.record(now, job.Op, "FAIL", job.Container, msg)
+	m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
+	if ok {
+		ended := finishedJob(job, JobFailed, msg, now)
+		m.notify.Notify(Event{Container: c, Removed: removed, Ended: &ended})
 	}
 }
 

@@ -3,11 +3,8 @@ package podman_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,76 +17,14 @@ import (
 // The tests of this package share one private Podman service, started by
 // TestMain with the workload image already built; each test uses container
 // names of its own and removes its containers when it ends.
-var shared struct {
-	svc  *podmantest.Service
-	skip string // why the integration tests cannot run here
-	err  error  // why the shared service did not start
-}
+var shared podmantest.Shared
 
-func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	stop, err := startShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
-}
-
-// startShared launches the shared service. Without podman or runc the
-// tests skip, except under CI=true where a silent skip would hide that they
-// never ran.
-func startShared() (stop func() error, err error) {
-	for _, tool := range []string{"podman", "runc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-				return nil, fmt.Errorf("%s is required when CI=true: %v", tool, err)
-			}
-			shared.skip = fmt.Sprintf("%s not on PATH: %v", tool, err)
-			return func() error { return nil }, nil
-		}
-	}
-	dir, err := os.MkdirTemp("", "podmantest-")
-	if err != nil {
-		return nil, err
-	}
-	svc, err := podmantest.Launch(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		shared.err = err
-		return func() error { return nil }, nil
-	}
-	stop = func() error {
-		return errors.Join(svc.Close(), os.RemoveAll(dir))
-	}
-	if _, err := svc.BuildWorkloadImage(); err != nil {
-		shared.err = err
-		return stop, nil
-	}
-	shared.svc = svc
-	return stop, nil
-}
+func TestMain(m *testing.M) { os.Exit(podmantest.RunShared(m, &shared)) }
 
 // service returns the shared Podman service.
 func service(t *testing.T) *podmantest.Service {
 	t.Helper()
-	if shared.skip != "" {
-		t.Skip(shared.skip)
-	}
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.svc
+	return shared.Service(t)
 }
 
 // connect opens an Engine on svc.
