@@ -5,7 +5,10 @@
 (function () {
   'use strict';
 
-  var opened = false;
+  // The live indicator is hidden until a script can keep it true; without
+  // JavaScript the page says instead that it does not update by itself.
+  var liveEl = document.getElementById('live');
+  if (liveEl) liveEl.hidden = false;
 
   function setLive(state, text) {
     var el = document.getElementById('live');
@@ -14,16 +17,44 @@
     el.textContent = text;
   }
 
-  // Events published while the page was disconnected are lost, so after
-  // every reconnection the table is fetched again: a missed final state
-  // must never leave "Stopping…" on screen.
+  // Events published while the page was not listening are lost: between
+  // the page's rendering and its first connection, and during an outage.
+  // So every time the live connection opens the table is fetched again; a
+  // missed final state must never leave "Stopping…" on screen. A row
+  // pushed while that fetch is in flight may be newer than the fetched
+  // table, which would overwrite it: the fetch is then repeated, until one
+  // completes with no push in between.
+  var resyncing = false;
+  var pushedMeanwhile = false;
+
+  function resync() {
+    var rows = document.getElementById('rows');
+    if (!rows) return;
+    if (resyncing) {
+      pushedMeanwhile = true;
+      return;
+    }
+    resyncing = true;
+    pushedMeanwhile = false;
+    rows.setAttribute('aria-busy', 'true');
+    var done = function () {
+      resyncing = false;
+      var current = document.getElementById('rows');
+      if (current) current.removeAttribute('aria-busy');
+      if (pushedMeanwhile) resync();
+    };
+    htmx.ajax('GET', '/rows', { target: '#rows', swap: 'outerHTML' }).then(done, done);
+  }
+
+  document.addEventListener('htmx:sseBeforeMessage', function () {
+    if (resyncing) pushedMeanwhile = true;
+  });
   document.addEventListener('htmx:sseOpen', function () {
     setLive('live', 'live');
-    if (opened) {
-      htmx.ajax('GET', '/rows', { target: '#rows', swap: 'outerHTML' });
-    }
-    opened = true;
+    resync();
   });
+  // The server asks for a resync when it had to drop live updates.
+  document.addEventListener('sse:resync', resync);
   document.addEventListener('htmx:sseError', function () {
     setLive(navigator.onLine === false ? 'offline' : 'reconnecting', navigator.onLine === false ? 'offline' : 'reconnecting…');
   });
@@ -45,6 +76,7 @@
     rows.insertBefore(row, before);
     htmx.process(row);
     applyView();
+    tick();
   });
 
   // Filter and sort, for servers with many containers. Both are applied
@@ -102,6 +134,62 @@
   document.addEventListener('htmx:afterSettle', applyView);
   document.addEventListener('htmx:oobAfterSwap', applyView);
 
+  // Keyboard focus stays with a row while it is swapped. A pressed button
+  // is disabled at once and its row replaced (by the answer, then by the
+  // pushed outcome), which would drop the focus to the top of the page. The
+  // focus goes to the new row's element of the same kind (the button of the
+  // same action), else its first enabled button, else the row itself while
+  // an operation runs.
+  var focusRow = null;
+  var focusSel = null;
+
+  function rowOf(el) {
+    return el && el.closest ? el.closest('[role=row][data-name]') : null;
+  }
+
+  function rememberFocus(scope) {
+    var a = document.activeElement;
+    if (!scope || !scope.contains || !a || a === document.body || !scope.contains(a)) return;
+    var row = rowOf(a);
+    if (!row) return;
+    focusRow = row.dataset.name;
+    focusSel = null;
+    if (a.dataset && a.dataset.op) focusSel = 'button[data-op="' + a.dataset.op + '"]';
+    else if (a.tagName === 'A') focusSel = 'a[href]';
+    else if (a.tagName === 'SUMMARY') focusSel = 'summary';
+  }
+
+  function restoreFocus() {
+    if (focusRow === null) return;
+    var a = document.activeElement;
+    if (a && a !== document.body && a.isConnected) {
+      focusRow = null;
+      return;
+    }
+    var row = document.getElementById('row-' + focusRow);
+    if (!row) return; // not swapped in yet
+    var target = (focusSel && row.querySelector(focusSel + ':not(:disabled)')) ||
+      row.querySelector('button[data-op]:not(:disabled)');
+    if (!target) {
+      row.setAttribute('tabindex', '-1');
+      target = row;
+    }
+    focusRow = null;
+    target.focus({ preventScroll: true });
+  }
+
+  document.addEventListener('htmx:beforeRequest', function (evt) {
+    rememberFocus(rowOf(evt.detail && evt.detail.elt));
+  });
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    rememberFocus(evt.detail && evt.detail.target);
+  });
+  document.addEventListener('htmx:oobBeforeSwap', function (evt) {
+    rememberFocus(evt.detail && evt.detail.target);
+  });
+  document.addEventListener('htmx:afterSettle', restoreFocus);
+  document.addEventListener('htmx:oobAfterSwap', restoreFocus);
+
   function formatElapsed(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return s + ' s';
@@ -128,5 +216,6 @@
   }
   setInterval(tick, 1000);
   document.addEventListener('htmx:afterSettle', tick);
+  document.addEventListener('htmx:oobAfterSwap', tick);
   document.addEventListener('DOMContentLoaded', function () { tick(); applyView(); });
 })();
