@@ -103,7 +103,7 @@ func Status(c lifecycle.Container, now time.Time) string {
 		if c.StartedAt.IsZero() {
 			return "Up"
 		}
-		s := "Up " + units.HumanDuration(now.Sub(c.StartedAt))
+		s := "Up " + humanDuration(now.Sub(c.StartedAt))
 		if c.State == lifecycle.Paused {
 			s += " (Paused)"
 		}
@@ -112,9 +112,16 @@ func Status(c lifecycle.Container, now time.Time) string {
 		if c.EngineState == "created" || c.EngineState == "configured" || c.FinishedAt.IsZero() {
 			return "Created"
 		}
-		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, units.HumanDuration(now.Sub(c.FinishedAt)))
+		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, humanDuration(now.Sub(c.FinishedAt)))
 	}
 	return c.State.Label()
+}
+
+// humanDuration is go-units' wording ("3 hours", "About a minute") made to
+// read inside a sentence: "Up less than a second".
+func humanDuration(d time.Duration) string {
+	s := units.HumanDuration(d)
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // shorten keeps the first line of s, cut to n runes.

@@ -65,6 +65,14 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 			actions: []string{"stop", "restart"},
 		},
 		{
+			name:    "just started reads as a sentence",
+			c:       lifecycle.Container{Name: "web", State: lifecycle.Running, EngineState: "running", StartedAt: now.Add(-300 * time.Millisecond)},
+			badge:   "badge-running",
+			label:   "Running",
+			status:  "Up less than a second",
+			actions: []string{"stop", "restart"},
+		},
+		{
 			name:    "running with an unknown start time",
 			c:       lifecycle.Container{Name: "web", State: lifecycle.Running, EngineState: "running"},
 			badge:   "badge-running",

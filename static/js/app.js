@@ -88,6 +88,15 @@
     return Array.prototype.slice.call(tbody.querySelectorAll('[role=row][data-name]'));
   }
 
+  // States sort by what an operator looks for first: running ones, then
+  // those in flight, then paused and stopped ones.
+  var stateRank = { running: '1', restarting: '2', starting: '2', stopping: '2', paused: '3', stopped: '4' };
+
+  function key(row) {
+    var v = row.dataset[sortKey] || '';
+    return sortKey === 'state' ? (stateRank[v] || '9') + v : v;
+  }
+
   function applyView() {
     var tbody = document.getElementById('rows');
     var input = document.getElementById('filter');
@@ -102,7 +111,7 @@
       if (match) shown++;
     });
     var sorted = rows.slice().sort(function (a, b) {
-      var x = (a.dataset[sortKey] || ''), y = (b.dataset[sortKey] || '');
+      var x = key(a), y = key(b);
       if (x === y) { x = a.dataset.name; y = b.dataset.name; }
       return x < y ? -sortDir : x > y ? sortDir : 0;
     });
