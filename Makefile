@@ -46,7 +46,19 @@ check-generated: ## Fail if templ generate would change the committed output
 		echo "templates/*_templ.go are out of date: run make generate"; exit 1; \
 	fi
 
-test: deps check ## Run every test: unit, real Podman, real browser (race detector on)
+test: deps check bench-smoke ## Run every test: unit, real Podman, real browser (race detector on)
 	$(GO) test -race $(GOTAGS) -count=1 -timeout 30m ./...
 
 .PHONY: help deps build generate demo check check-generated test
+
+# Benchmarks: the harness is TestBenchReport in main_bench_test.go; the Go
+# benchmarks of the hot paths are the *_bench_test.go files it runs.
+BENCH_TEST := -run '^TestBenchReport$$' -count=1
+
+bench: deps ## Measure everything (latency, fan-out, scan, overhead over Podman, footprint); writes docs/BENCHMARKS.md (about 12 min)
+	PODBOARD_BENCH=full $(GO) test $(GOTAGS) $(BENCH_TEST) -timeout 60m -v .
+
+bench-smoke: deps ## Run every benchmark and measurement once at tiny sizes to keep them working; writes nothing
+	PODBOARD_BENCH=smoke $(GO) test $(GOTAGS) $(BENCH_TEST) -timeout 10m .
+
+.PHONY: bench bench-smoke

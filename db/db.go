@@ -29,6 +29,7 @@ var migrations embed.FS
 type DB struct {
 	w, r *sql.DB
 	path string
+	st   statements
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -61,13 +62,18 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		return nil, fmt.Errorf("db: open %s for reading: %w", file, err)
 	}
 	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4) // keep them, and the statements prepared on them
 	db.r = r
+	if err := db.st.prepare(ctx, w, r); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.st.close(), db.r.Close(), db.w.Close())
 }
 
 // Path is the database file.

@@ -12,22 +12,6 @@ import (
 
 var _ lifecycle.Store = (*DB)(nil)
 
-const containerCols = `c.name, c.id, c.image, c.state, c.engine_state, c.exit_code,
-	c.created_at, c.started_at, c.finished_at, c.stop_timeout, c.error,
-	coalesce(c.job_id, 0), c.prev_state, c.version`
-
-const jobCols = `j.id, j.container, j.op, j.prev_state, j.outcome, j.error,
-	j.started_at, j.finished_at, j.stop_timeout, j.origin`
-
-// The container query joins the running job, so a page can show how long an
-// operation has been running after a reload.
-const selectContainers = `SELECT ` + containerCols + `, ` + jobColsNullable + `
-	FROM containers c LEFT JOIN jobs j ON j.id = c.job_id`
-
-const jobColsNullable = `j.id, coalesce(j.container, ''), coalesce(j.op, ''), coalesce(j.prev_state, ''),
-	coalesce(j.outcome, ''), coalesce(j.error, ''), coalesce(j.started_at, 0),
-	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, '')`
-
 type scanner interface{ Scan(...any) error }
 
 func scanContainer(s scanner) (lifecycle.Container, error) {
@@ -83,12 +67,10 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func getContainer(ctx context.Context, q querier, name string) (lifecycle.Container, error) {
-	c, err := scanContainer(q.QueryRowContext(ctx, selectContainers+` WHERE c.name = ?`, name))
+// getContainer reads one container with its job through stmt, the prepared
+// sqlContainer of the read pool or of a write transaction.
+func getContainer(ctx context.Context, stmt *sql.Stmt, name string) (lifecycle.Container, error) {
+	c, err := scanContainer(stmt.QueryRowContext(ctx, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("%w: %s", lifecycle.ErrNotFound, name)
 	}
@@ -100,28 +82,72 @@ func getContainer(ctx context.Context, q querier, name string) (lifecycle.Contai
 
 // Container implements lifecycle.Store.
 func (db *DB) Container(ctx context.Context, name string) (lifecycle.Container, error) {
-	return getContainer(ctx, db.r, name)
+	return getContainer(ctx, db.st.readContainer, name)
 }
 
-// Containers implements lifecycle.Store.
+// Containers implements lifecycle.Store. The containers and the jobs they
+// carry are read in one read transaction, so both queries see the same
+// snapshot of the database.
 func (db *DB) Containers(ctx context.Context) ([]lifecycle.Container, error) {
-	rows, err := db.r.QueryContext(ctx, selectContainers+` ORDER BY c.name`)
+	out, err := db.containers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("db: unable to list containers: %w", err)
 	}
+	return out, nil
+}
+
+func (db *DB) containers(ctx context.Context) ([]lifecycle.Container, error) {
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.StmtContext(ctx, db.st.readContainers).QueryContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	var out []lifecycle.Container
+	busy := map[int64]int{} // job ID → index in out
 	for rows.Next() {
-		c, err := scanContainer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: unable to list containers: %w", err)
+		var (
+			c                          lifecycle.Container
+			created, started, finished int64
+			state, prev                string
+		)
+		if err := rows.Scan(&c.Name, &c.ID, &c.Image, &state, &c.EngineState, &c.ExitCode,
+			&created, &started, &finished, &c.StopTimeout, &c.Error, &c.JobID, &prev, &c.Version); err != nil {
+			return nil, err
+		}
+		c.State, c.PrevState = lifecycle.State(state), lifecycle.State(prev)
+		c.CreatedAt, c.StartedAt, c.FinishedAt = fromNanos(created), fromNanos(started), fromNanos(finished)
+		if c.JobID != 0 {
+			busy[c.JobID] = len(out)
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("db: unable to list containers: %w", err)
+		return nil, err
 	}
-	return out, nil
+	rows.Close()
+	if len(busy) == 0 {
+		return out, nil
+	}
+	jobs, err := tx.StmtContext(ctx, db.st.readCarriedJobs).QueryContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer jobs.Close()
+	for jobs.Next() {
+		j, err := scanJob(jobs)
+		if err != nil {
+			return nil, err
+		}
+		if i, ok := busy[j.ID]; ok {
+			out[i].Job = &j
+		}
+	}
+	return out, jobs.Err()
 }
 
 // BeginJob implements lifecycle.Store.
@@ -130,7 +156,7 @@ func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin
 	var job lifecycle.Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		if c, err = getContainer(ctx, tx, name); err != nil {
+		if c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name); err != nil {
 			return err
 		}
 		if c.Busy() {
@@ -141,20 +167,17 @@ func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin
 		}
 		job = lifecycle.Job{Container: name, Op: op, PrevState: c.State, Outcome: lifecycle.JobRunning,
 			StartedAt: now, StopTimeout: c.StopTimeout, Origin: origin}
-		res, err := tx.ExecContext(ctx, `INSERT INTO jobs (container, op, prev_state, started_at, stop_timeout, origin)
-			VALUES (?, ?, ?, ?, ?, ?)`, name, op, c.State, nanos(now), c.StopTimeout, origin)
+		res, err := tx.StmtContext(ctx, db.st.insertJob).ExecContext(ctx, name, op, c.State, nanos(now), c.StopTimeout, origin)
 		if err != nil {
 			return fmt.Errorf("db: unable to record the %s job of %s: %w", op, name, err)
 		}
 		if job.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE containers
-			SET prev_state = state, state = ?, job_id = ?, error = '', version = version + 1
-			WHERE name = ?`, op.Transitional(), job.ID, name); err != nil {
+		if _, err := tx.StmtContext(ctx, db.st.markTransitional).ExecContext(ctx, op.Transitional(), job.ID, name); err != nil {
 			return fmt.Errorf("db: unable to mark %s %s: %w", name, op.Transitional(), err)
 		}
-		c, err = getContainer(ctx, tx, name)
+		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name)
 		return err
 	})
 	if err != nil {
@@ -164,15 +187,14 @@ func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin
 }
 
 // endJob writes the job's outcome and, if the container still carries the
-// job, applies set to it.
-func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.JobOutcome, msg string, now time.Time, set string, args ...any) (c lifecycle.Container, ok bool, err error) {
+// job, applies set to it: one of the prepared sqlFinish… or sqlRevert
+// statements, whose last two parameters are the container and the job.
+func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.JobOutcome, msg string, now time.Time, set *sql.Stmt, args ...any) (c lifecycle.Container, ok bool, err error) {
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = ?, error = ?, finished_at = ? WHERE id = ?`,
-			outcome, msg, nanos(now), job.ID); err != nil {
+		if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, outcome, msg, nanos(now), job.ID); err != nil {
 			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE containers SET `+set+`, job_id = NULL, version = version + 1
-			WHERE name = ? AND job_id = ?`, append(args, job.Container, job.ID)...)
+		res, err := tx.StmtContext(ctx, set).ExecContext(ctx, append(args, job.Container, job.ID)...)
 		if err != nil {
 			return fmt.Errorf("db: unable to write the outcome of job %d to %s: %w", job.ID, job.Container, err)
 		}
@@ -180,7 +202,7 @@ func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.J
 			return nil
 		}
 		ok = true
-		c, err = getContainer(ctx, tx, job.Container)
+		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), job.Container)
 		return err
 	})
 	return c, ok, err
@@ -190,16 +212,14 @@ func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.J
 // here; the next scan brings the exact ones.
 func (db *DB) FinishJob(ctx context.Context, job lifecycle.Job, final lifecycle.State, now time.Time) (lifecycle.Container, bool, error) {
 	if final == lifecycle.Running {
-		return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now,
-			`state = ?, engine_state = 'running', started_at = ?, error = ''`, final, nanos(now))
+		return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now, db.st.finishRunning, final, nanos(now))
 	}
-	return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now,
-		`state = ?, engine_state = 'exited', finished_at = ?, error = ''`, final, nanos(now))
+	return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now, db.st.finishStopped, final, nanos(now))
 }
 
 // FailJob implements lifecycle.Store.
 func (db *DB) FailJob(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (lifecycle.Container, bool, error) {
-	return db.endJob(ctx, job, lifecycle.JobFailed, msg, now, `state = prev_state, error = ?`, msg)
+	return db.endJob(ctx, job, lifecycle.JobFailed, msg, now, db.st.revert, msg)
 }
 
 // DropJobContainer implements lifecycle.Store.
@@ -269,7 +289,7 @@ func (db *DB) ClearError(ctx context.Context, name string) (lifecycle.Container,
 		}
 		n, _ := res.RowsAffected()
 		ok = n > 0
-		c, err = getContainer(ctx, tx, name)
+		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name)
 		return err
 	})
 	return c, ok, err
@@ -280,6 +300,8 @@ func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]li
 	var landed []lifecycle.ScanWrite
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		landed = landed[:0]
+		insert, update, del := tx.StmtContext(ctx, db.st.scanInsert), tx.StmtContext(ctx, db.st.scanUpdate), tx.StmtContext(ctx, db.st.scanDelete)
+		get := tx.StmtContext(ctx, db.st.container)
 		for _, w := range writes {
 			c := w.Container
 			var (
@@ -288,20 +310,13 @@ func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]li
 			)
 			switch w.Kind {
 			case lifecycle.Insert:
-				res, err = tx.ExecContext(ctx, `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
-					created_at, started_at, finished_at, stop_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-					ON CONFLICT (name) DO NOTHING`,
-					c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+				res, err = insert.ExecContext(ctx, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout)
 			case lifecycle.Update:
-				res, err = tx.ExecContext(ctx, `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?,
-					exit_code = ?, created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, version = version + 1
-					WHERE name = ? AND version = ? AND job_id IS NULL`,
-					c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+				res, err = update.ExecContext(ctx, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Name, w.Version)
 			case lifecycle.Delete:
-				res, err = tx.ExecContext(ctx, `DELETE FROM containers WHERE name = ? AND version = ? AND job_id IS NULL`,
-					c.Name, w.Version)
+				res, err = del.ExecContext(ctx, c.Name, w.Version)
 			default:
 				return fmt.Errorf("db: unknown scan write %v", w.Kind)
 			}
@@ -312,7 +327,7 @@ func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]li
 				continue
 			}
 			if w.Kind != lifecycle.Delete {
-				if w.Container, err = getContainer(ctx, tx, c.Name); err != nil {
+				if w.Container, err = getContainer(ctx, get, c.Name); err != nil {
 					return err
 				}
 			}

@@ -73,15 +73,32 @@ func (m *Manager) scan(ctx context.Context) (ScanResult, error) {
 		return res, fmt.Errorf("scan: %w", err)
 	}
 	writes := Merge(stored, observed)
-	if len(writes) == 0 {
-		return res, nil
+	for len(writes) > 0 {
+		n := min(len(writes), scanBatch)
+		if err := m.applyScan(ctx, writes[:n], &res); err != nil {
+			return res, err
+		}
+		writes = writes[n:]
 	}
+	return res, nil
+}
 
+// scanBatch bounds the writes of one scan transaction. Each transaction and
+// its events hold the manager's lock, which every action waits for: when a
+// scan landed thousands of changes in one transaction (after a burst of
+// operations, or at the first scan of a large host) it held the lock for
+// over half a second, and every click waited as long. Batches keep that
+// wait near a millisecond; each write stays conditional on the row it read,
+// so splitting them changes nothing else.
+const scanBatch = 32
+
+// applyScan writes one batch of a scan and announces what landed.
+func (m *Manager) applyScan(ctx context.Context, writes []ScanWrite, res *ScanResult) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	landed, err := m.store.ApplyScan(ctx, writes)
 	if err != nil {
-		return res, fmt.Errorf("scan: %w", err)
+		return fmt.Errorf("scan: %w", err)
 	}
 	for _, w := range landed {
 		switch w.Kind {
@@ -94,8 +111,8 @@ func (m *Manager) scan(ctx context.Context) (ScanResult, error) {
 		}
 		m.notify.Notify(Event{Container: w.Container, Removed: w.Kind == Delete})
 	}
-	res.Skipped = len(writes) - len(landed)
-	return res, nil
+	res.Skipped += len(writes) - len(landed)
+	return nil
 }
 
 // ScanEvery scans at every interval until ctx ends. A scan that fails

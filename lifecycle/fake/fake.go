@@ -99,7 +99,8 @@ func (e *Engine) Down(err error) {
 
 // Hold makes the next calls of op on name block until the returned function
 // is called (or the call's context ends). It lets a test act while an
-// operation is in flight.
+// operation is in flight. Name "*" holds the calls of op on every container
+// that has no hold of its own.
 func (e *Engine) Hold(op lifecycle.Op, name string) (release func()) {
 	ch := make(chan struct{})
 	e.mu.Lock()
@@ -153,6 +154,9 @@ func (e *Engine) enter(ctx context.Context, op lifecycle.Op, name string) error 
 	e.mu.Lock()
 	e.calls = append(e.calls, string(op)+" "+name)
 	hold := e.hold[string(op)+"/"+name]
+	if hold == nil {
+		hold = e.hold[string(op)+"/*"]
+	}
 	lat := e.latency[op]
 	e.mu.Unlock()
 	if hold != nil {

@@ -27,7 +27,8 @@ type Engine struct {
 	conn context.Context // carries the bindings' connection
 
 	mu          sync.Mutex
-	stopTimeout map[string]int // container ID → seconds; fixed at creation
+	stopTimeout map[string]int    // container ID → seconds; fixed at creation
+	ids         map[string]string // container name → ID, as last listed or inspected
 }
 
 var (
@@ -54,7 +55,7 @@ func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, e
 		if r.err != nil {
 			return nil, fmt.Errorf("%w at %s: %v", lifecycle.ErrUnreachable, uri, cleanConnectError(r.err))
 		}
-		return &Engine{uri: uri, conn: r.conn, stopTimeout: map[string]int{}}, nil
+		return &Engine{uri: uri, conn: r.conn, stopTimeout: map[string]int{}, ids: map[string]string{}}, nil
 	case <-time.After(timeout):
 		return nil, fmt.Errorf("%w at %s: no answer within %s", lifecycle.ErrUnreachable, uri, timeout)
 	case <-ctx.Done():
@@ -91,6 +92,12 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 		return nil, e.wrap("list containers", "", err)
 	}
 	out := make([]lifecycle.Observed, 0, len(list))
+	ids := make(map[string]string, len(list))
+	defer func() {
+		e.mu.Lock()
+		e.ids = ids
+		e.mu.Unlock()
+	}()
 	for _, c := range list {
 		if len(c.Names) == 0 || c.IsInfra {
 			continue
@@ -110,6 +117,7 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 			// the dashboard shows only when it exited.
 			o.StartedAt = time.Time{}
 		}
+		ids[o.Name] = c.ID
 		o.StopTimeout = e.knownStopTimeout(c.ID)
 		if o.StopTimeout == 0 && timeLeft(ctx) > 2*time.Second {
 			// The list does not carry the stop timeout; it never changes
@@ -172,6 +180,7 @@ func (e *Engine) Inspect(ctx context.Context, name string) (lifecycle.Observed, 
 		o.StopTimeout = int(data.Config.StopTimeout)
 		e.mu.Lock()
 		e.stopTimeout[data.ID] = o.StopTimeout
+		e.ids[o.Name] = data.ID
 		e.mu.Unlock()
 	}
 	return o, nil
@@ -191,16 +200,42 @@ func (e *Engine) Start(ctx context.Context, name string) error {
 
 // Restart implements lifecycle.Engine. Podman's restart endpoint kills the
 // container at once when no timeout is given, so the container's own stop
-// timeout is read and passed explicitly: the service gets its SIGTERM and
-// its time to shut down cleanly before it starts again.
+// timeout is passed explicitly: the service gets its SIGTERM and its time to
+// shut down cleanly before it starts again.
+//
+// The timeout is fixed when a container is created. When the scan has seen
+// this name, its ID and timeout are known, and the restart is sent to that
+// ID, which saves an inspect round trip. Should the name now belong to a
+// container created since, the ID is gone, Podman answers 404 and the
+// container is inspected by name as when nothing is known: a timeout is
+// never applied to a container other than the one it was read from.
 func (e *Engine) Restart(ctx context.Context, name string) error {
+	if id, timeout, ok := e.known(name); ok {
+		err := e.restart(ctx, name, id, timeout)
+		if !errors.Is(err, lifecycle.ErrNotFound) {
+			return err
+		}
+	}
 	o, err := e.Inspect(ctx, name)
 	if err != nil {
 		return err
 	}
-	timeout := o.StopTimeout
+	return e.restart(ctx, name, name, o.StopTimeout)
+}
+
+func (e *Engine) restart(ctx context.Context, name, nameOrID string, timeout int) error {
 	opts := &containers.RestartOptions{Timeout: &timeout}
-	return e.wrap("restart", name, containers.Restart(e.withConn(ctx), name, opts))
+	return e.wrap("restart", name, containers.Restart(e.withConn(ctx), nameOrID, opts))
+}
+
+// known returns the ID the name had at the last list or inspect, and that
+// container's stop timeout, when both are known.
+func (e *Engine) known(name string) (id string, timeout int, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id = e.ids[name]
+	timeout, ok = e.stopTimeout[id]
+	return id, timeout, ok && id != "" && timeout > 0
 }
 
 // wrap turns a bindings error into one the lifecycle understands, keeping

@@ -171,6 +171,38 @@ func TestRestartLetsTheWorkloadShutDownGracefullyBeforeStartingAgain(t *testing.
 	}
 }
 
+func TestRestartOfANameRecreatedSinceTheLastListUsesTheNewContainersStopTimeout(t *testing.T) {
+	svc := service(t)
+	const name = "restart-recreated"
+	workload(t, svc, name, podmantest.Workload{StopTimeout: 1, Start: true})
+	e := connect(t, svc)
+	if _, err := e.List(opContext(t)); err != nil { // the engine now knows the name's ID and timeout
+		t.Fatal(err)
+	}
+	// The same name, now a container that needs 2 s to stop and may take 60.
+	svc.MustPodman(t, "rm", "--force", "--time", "0", name)
+	const delay = 2 * time.Second
+	workload(t, svc, name, podmantest.Workload{StopDelay: delay, StopTimeout: 60, Start: true})
+	id := svc.MustPodman(t, "inspect", "--format", "{{.Id}}", name)
+
+	begin := time.Now()
+	if err := e.Restart(opContext(t), name); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(begin)
+	// With the old container's 1 s timeout the new one would be killed
+	// (exit 137) halfway through its shutdown.
+	if codes := diedExitCodes(t, svc, id); strings.Join(codes, ",") != "0" {
+		t.Errorf("exit codes of the recreated container: %v, want one clean exit 0 (137 is SIGKILL)", codes)
+	}
+	if took < delay {
+		t.Errorf("Restart returned after %s, before the workload's %s shutdown ended", took, delay)
+	}
+	if got := svc.MustPodman(t, "inspect", "--format", "{{.State.Status}}", name); got != "running" {
+		t.Errorf("after Restart the container is %q, want running", got)
+	}
+}
+
 func TestStartOfAContainerWithAMissingEntrypointFailsWithPodmansMessage(t *testing.T) {
 	svc := service(t)
 	workload(t, svc, "start-broken", podmantest.Workload{BrokenEntrypoint: true})

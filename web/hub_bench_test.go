@@ -1,0 +1,118 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"podboard/lifecycle"
+	"podboard/web"
+)
+
+// benchEvent is a job's final write: the row leaves "Stopping…".
+func benchEvent(name string) lifecycle.Event {
+	c := lifecycle.Container{Name: name, ID: "0123456789ab", Image: "localhost/bitcoind:27.0", State: lifecycle.Stopped,
+		EngineState: "exited", FinishedAt: time.Now().Add(-time.Second), StopTimeout: 600, Version: 7}
+	job := lifecycle.Job{ID: 9, Container: name, Op: lifecycle.Stop, PrevState: lifecycle.Running,
+		Outcome: lifecycle.JobSucceeded, StartedAt: time.Now().Add(-20 * time.Second), FinishedAt: time.Now()}
+	return lifecycle.Event{Container: c, Ended: &job}
+}
+
+// BenchmarkHubRender is the SSE payload of one event: the row and the
+// screen reader announcement.
+func BenchmarkHubRender(b *testing.B) {
+	hub := web.NewHub(slog.New(slog.DiscardHandler))
+	defer hub.Close()
+	e := benchEvent("bitcoind")
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		n = len(hub.Render(e))
+	}
+	b.SetBytes(int64(n))
+}
+
+// BenchmarkHubNotify is publishing one event as the manager does, under its
+// lock: render and queue. clients is how many pages are connected; the
+// writes to them happen in their own goroutines, after Notify returns, so
+// every iteration waits until each client has read the event, which keeps
+// the queue from filling and makes the figure the whole fan-out.
+func BenchmarkHubNotify(b *testing.B) {
+	for _, clients := range []int{0, 10, 100} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			hub := web.NewHub(slog.New(slog.DiscardHandler))
+			srv := newBenchServer(b, hub)
+			got := make(chan struct{}, clients)
+			for range clients {
+				benchClient(b, srv, got)
+			}
+			e := benchEvent("bitcoind")
+			b.ReportAllocs()
+			for b.Loop() {
+				hub.Notify(e)
+				for range clients {
+					<-got
+				}
+			}
+		})
+	}
+}
+
+type benchServer struct {
+	url    string
+	client *http.Client
+}
+
+func newBenchServer(b *testing.B, hub *web.Hub) *benchServer {
+	b.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/events", hub)
+	srv := httptest.NewServer(mux)
+	b.Cleanup(srv.Close)
+	b.Cleanup(hub.Close)
+	tr := &http.Transport{MaxIdleConnsPerHost: 1000, MaxConnsPerHost: 0}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &benchServer{url: srv.URL, client: &http.Client{Transport: tr}}
+}
+
+// benchClient connects one page and signals got for every row it reads.
+func benchClient(b *testing.B, srv *benchServer, got chan<- struct{}) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.url+"/events", nil)
+	resp, err := srv.client.Do(req)
+	if err != nil {
+		cancel()
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	b.Cleanup(func() { cancel(); resp.Body.Close(); wg.Wait() })
+	go func() {
+		defer wg.Done()
+		br := bufio.NewReaderSize(resp.Body, 64<<10)
+		row := false
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			switch {
+			case len(line) == 1: // the blank line that ends an event
+				if row {
+					got <- struct{}{}
+				}
+				row = false
+			case strings.HasPrefix(string(line), `data: <div id="row-`):
+				row = true
+			}
+		}
+	}()
+}
