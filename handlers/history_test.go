@@ -88,3 +88,36 @@ func TestHistoryListsOperationsWithTheirOutcome(t *testing.T) {
 		t.Fatalf("history with a bad name: %d, want 400", r.status)
 	}
 }
+
+func TestAnActionPostedFromAnotherSiteIsRefused(t *testing.T) {
+	e := newEnv(t, fake.Running("web"))
+	for _, h := range []struct{ name, value string }{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Origin", "https://evil.example"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/containers/web/stop", nil)
+		req.Header.Set(h.name, h.value)
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("POST with %s: %s answered %d, want 403", h.name, h.value, resp.StatusCode)
+		}
+	}
+	if c := e.container("web"); c.State != lifecycle.Running || len(e.jobs()) != 0 {
+		t.Fatalf("a cross-site POST changed %+v", c)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/containers/web/stop", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("same-origin POST answered %d, want 303", resp.StatusCode)
+	}
+	e.waitIdle()
+}

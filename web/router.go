@@ -20,6 +20,9 @@ func Router(h *handlers.Handlers, hub *Hub, log *slog.Logger) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Use(requestLog(log))
+	// Every action is a plain form POST, so a page on another site could
+	// submit one from the operator's browser; cross-origin POSTs are refused.
+	r.Use(http.NewCrossOriginProtection().Handler)
 
 	r.Get("/", h.Index)
 	r.Get("/rows", h.Rows)
