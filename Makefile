@@ -19,7 +19,7 @@ deps: ## Install what is missing: podman, runc, chromium (apt) and the Go module
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) -E apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	$(GO) mod download
 
