@@ -14,24 +14,41 @@ var _ lifecycle.Store = (*DB)(nil)
 
 type scanner interface{ Scan(...any) error }
 
+// containerRow receives the containerCols of one row.
+type containerRow struct {
+	c                          lifecycle.Container
+	created, started, finished int64
+	state, prev                string
+}
+
+func (r *containerRow) dest() []any {
+	return []any{&r.c.Name, &r.c.ID, &r.c.Image, &r.state, &r.c.EngineState, &r.c.ExitCode,
+		&r.created, &r.started, &r.finished, &r.c.StopTimeout, &r.c.Error,
+		&r.c.JobID, &r.prev, &r.c.Version}
+}
+
+func (r *containerRow) container() lifecycle.Container {
+	c := r.c
+	c.State, c.PrevState = lifecycle.State(r.state), lifecycle.State(r.prev)
+	c.CreatedAt, c.StartedAt, c.FinishedAt = fromNanos(r.created), fromNanos(r.started), fromNanos(r.finished)
+	return c
+}
+
+// scanContainer reads containerCols followed by jobColsNullable.
 func scanContainer(s scanner) (lifecycle.Container, error) {
 	var (
-		c                           lifecycle.Container
-		created, started, finished  int64
-		jobID                       sql.NullInt64
-		j                           lifecycle.Job
-		jStarted, jFinished         int64
-		state, prev, jOp, jPrev, jo string
+		row                 containerRow
+		jobID               sql.NullInt64
+		j                   lifecycle.Job
+		jStarted, jFinished int64
+		jOp, jPrev, jo      string
 	)
-	err := s.Scan(&c.Name, &c.ID, &c.Image, &state, &c.EngineState, &c.ExitCode,
-		&created, &started, &finished, &c.StopTimeout, &c.Error,
-		&c.JobID, &prev, &c.Version,
-		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin)
+	err := s.Scan(append(row.dest(),
+		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin)...)
 	if err != nil {
-		return c, err
+		return lifecycle.Container{}, err
 	}
-	c.State, c.PrevState = lifecycle.State(state), lifecycle.State(prev)
-	c.CreatedAt, c.StartedAt, c.FinishedAt = fromNanos(created), fromNanos(started), fromNanos(finished)
+	c := row.container()
 	if jobID.Valid {
 		j.ID = jobID.Int64
 		j.Op, j.PrevState, j.Outcome = lifecycle.Op(jOp), lifecycle.State(jPrev), lifecycle.JobOutcome(jo)
@@ -110,17 +127,11 @@ func (db *DB) containers(ctx context.Context) ([]lifecycle.Container, error) {
 	var out []lifecycle.Container
 	busy := map[int64]int{} // job ID → index in out
 	for rows.Next() {
-		var (
-			c                          lifecycle.Container
-			created, started, finished int64
-			state, prev                string
-		)
-		if err := rows.Scan(&c.Name, &c.ID, &c.Image, &state, &c.EngineState, &c.ExitCode,
-			&created, &started, &finished, &c.StopTimeout, &c.Error, &c.JobID, &prev, &c.Version); err != nil {
+		var row containerRow
+		if err := rows.Scan(row.dest()...); err != nil {
 			return nil, err
 		}
-		c.State, c.PrevState = lifecycle.State(state), lifecycle.State(prev)
-		c.CreatedAt, c.StartedAt, c.FinishedAt = fromNanos(created), fromNanos(started), fromNanos(finished)
+		c := row.container()
 		if c.JobID != 0 {
 			busy[c.JobID] = len(out)
 		}
@@ -226,8 +237,7 @@ func (db *DB) FailJob(ctx context.Context, job lifecycle.Job, msg string, now ti
 func (db *DB) DropJobContainer(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (bool, error) {
 	var ok bool
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = 'failed', error = ?, finished_at = ? WHERE id = ?`,
-			msg, nanos(now), job.ID); err != nil {
+		if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, lifecycle.JobFailed, msg, nanos(now), job.ID); err != nil {
 			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM containers WHERE name = ? AND job_id = ?`, job.Container, job.ID)
@@ -262,12 +272,10 @@ func (db *DB) InterruptJobs(ctx context.Context, msg string, now time.Time) ([]l
 			return err
 		}
 		for i, j := range jobs {
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET outcome = 'interrupted', error = ?, finished_at = ? WHERE id = ?`,
-				msg, nanos(now), j.ID); err != nil {
+			if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, lifecycle.JobInterrupted, msg, nanos(now), j.ID); err != nil {
 				return fmt.Errorf("db: unable to mark job %d interrupted: %w", j.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE containers SET state = prev_state, error = ?, job_id = NULL,
-				version = version + 1 WHERE job_id = ?`, msg, j.ID); err != nil {
+			if _, err := tx.StmtContext(ctx, db.st.revert).ExecContext(ctx, msg, j.Container, j.ID); err != nil {
 				return fmt.Errorf("db: unable to revert %s: %w", j.Container, err)
 			}
 			jobs[i].Outcome, jobs[i].Error, jobs[i].FinishedAt = lifecycle.JobInterrupted, msg, now

@@ -25,9 +25,15 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, c, err)
 		return
 	}
+	h.answer(w, r, http.StatusAccepted, c)
+}
+
+// answer shows c after a request changed it: htmx gets the row, a script
+// JSON with jsonStatus, a plain form a redirect to the page.
+func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, jsonStatus int, c lifecycle.Container) {
 	switch {
 	case wantsJSON(r):
-		writeJSON(w, http.StatusAccepted, toAPI(c, h.now()))
+		writeJSON(w, jsonStatus, toAPI(c, h.now()))
 	case isHTMX(r):
 		render(w, r, http.StatusOK, templates.RowItem(templates.NewRow(c, h.now()), false))
 	default:
@@ -68,12 +74,5 @@ func (h *Handlers) Dismiss(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	switch {
-	case wantsJSON(r):
-		writeJSON(w, http.StatusOK, toAPI(c, h.now()))
-	case isHTMX(r):
-		render(w, r, http.StatusOK, templates.RowItem(templates.NewRow(c, h.now()), false))
-	default:
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-	}
+	h.answer(w, r, http.StatusOK, c)
 }

@@ -24,17 +24,14 @@ func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
 // engine is being listed always wins over the scan's older view.
 func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	res, err := m.scan(ctx)
-	var prev error
+	var next *error
 	if err != nil {
-		if p := m.scanErr.Swap(&err); p != nil {
-			prev = *p
-		}
-	} else if p := m.scanErr.Swap(nil); p != nil {
-		prev = *p
+		next = &err
 	}
+	prev := m.scanErr.Swap(next)
 	// Pages hear when the scan starts failing, when its reason changes and
 	// when it works again.
-	if msg := errText(err); msg != errText(prev) {
+	if msg := errText(next); msg != errText(prev) {
 		m.mu.Lock()
 		m.notify.Notify(Event{Health: &Health{ScanErr: msg}})
 		m.mu.Unlock()
@@ -42,11 +39,11 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	return res, err
 }
 
-func errText(err error) string {
+func errText(err *error) string {
 	if err == nil {
 		return ""
 	}
-	return err.Error()
+	return (*err).Error()
 }
 
 // ScanError is why the last scan failed, nil when it worked.

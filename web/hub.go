@@ -55,14 +55,20 @@ func NewHub(log *slog.Logger) *Hub {
 // Notify implements lifecycle.Notifier: it renders the event's fragment and
 // queues it for every client without blocking the caller.
 func (h *Hub) Notify(e lifecycle.Event) {
-	if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
-		h.dropped.Store(false)
-	}
+	h.resyncIfDropped()
 	if !h.srv.TryPublish(Stream, &sse.Event{Data: h.Render(e)}) {
 		// The pages missed this row; once the queue has room again they
 		// are told to fetch the whole table.
 		h.dropped.Store(true)
 		h.log.Warn("live update dropped: the event queue is full; pages will resync", "container", e.Container.Name)
+	}
+}
+
+// resyncIfDropped tells the pages to fetch the table again when events were
+// dropped since the last time, as soon as the queue takes the message.
+func (h *Hub) resyncIfDropped() {
+	if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
+		h.dropped.Store(false)
 	}
 }
 
@@ -112,9 +118,7 @@ func (h *Hub) Heartbeat(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
-				h.dropped.Store(false)
-			}
+			h.resyncIfDropped()
 			h.srv.TryPublish(Stream, &sse.Event{Comment: []byte("ping")})
 		}
 	}
