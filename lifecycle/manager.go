@@ -223,7 +223,11 @@ func (m *Manager) failed(job Job, msg string, now time.Time, write func() (Conta
 	m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
 	if ok {
 		ended := finishedJob(job, JobFailed, msg, now)
-		m.notify.Notify(Event{Container: c, Removed: removed, Ended: &ended})
+		kind := Update
+		if removed {
+			kind = Delete
+		}
+		m.notify.Notify(Event{Kind: kind, Container: c, Seq: c.Version, Ended: &ended})
 	}
 }
 

@@ -92,7 +92,7 @@ func (h *harness) states(name string) []string {
 		if e.Container.Name != name {
 			continue
 		}
-		if e.Removed {
+		if e.Removed() {
 			out = append(out, "removed")
 		} else {
 			out = append(out, string(e.Container.State))

@@ -2,17 +2,30 @@ package lifecycle
 
 // Event says that a container's row changed, so every open page can show it.
 type Event struct {
+	// Kind says what the change did to the row: Insert (a container the
+	// pages do not show yet), Update or Delete (only Container.Name is
+	// set). It is zero for a Health event.
+	Kind WriteKind
+	// Container is the row as stored by this change.
 	Container Container
-	// Removed is true when the container is gone; only Container.Name is set.
-	Removed bool
+	// Seq orders the changes of one container: it grows with every write
+	// in the order the writes were stored (it is the row's version after
+	// the write). Events may reach the Notifier out of order; a row event
+	// whose Seq is not above the last one delivered for that container is
+	// older than what the pages already show.
+	Seq int64
 	// Ended is the job that this change ends, if any: pages use it to tell
 	// the operator that an operation finished or failed.
 	Ended *Job
 
 	// Health, when set, says the scan started failing or works again; the
-	// event then concerns no container.
+	// event then concerns no container. Its Seq orders health events among
+	// themselves.
 	Health *Health
 }
+
+// Removed reports whether the event deletes the container's row.
+func (e Event) Removed() bool { return e.Kind == Delete }
 
 // Health is whether the dashboard can read the engine.
 type Health struct {
@@ -20,9 +33,10 @@ type Health struct {
 	ScanErr string
 }
 
-// Notifier carries events to the pages. Notify is called in the order the
-// changes were written, and must not block for long: it runs while the
-// manager holds the lock that keeps that order.
+// Notifier carries events to the pages. Notify is called without any lock
+// held, possibly from several goroutines at once and so possibly out of the
+// order the changes were stored: Event.Seq restores that order. Notify must
+// not block (queue the event and return).
 type Notifier interface {
 	Notify(Event)
 }

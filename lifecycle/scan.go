@@ -106,7 +106,7 @@ func (m *Manager) applyScan(ctx context.Context, writes []ScanWrite, res *ScanRe
 		case Delete:
 			res.Deleted++
 		}
-		m.notify.Notify(Event{Container: w.Container, Removed: w.Kind == Delete})
+		m.notify.Notify(Event{Kind: w.Kind, Container: w.Container, Seq: w.Container.Version})
 	}
 	res.Skipped += len(writes) - len(landed)
 	return nil

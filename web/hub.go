@@ -84,7 +84,7 @@ func (h *Hub) Render(e lifecycle.Event) []byte {
 	switch {
 	case e.Health != nil:
 		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
-	case e.Removed:
+	case e.Removed():
 		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
 		_ = templates.Announce(e.Container.Name+" was removed").Render(ctx, &buf)
 	default:

@@ -202,7 +202,7 @@ func TestNotifySendsEachChangeAsOneWholeOutOfBandFragment(t *testing.T) {
 		},
 		{
 			name:    "a removed container deletes its row",
-			event:   lifecycle.Event{Container: lifecycle.Container{Name: "web"}, Removed: true},
+			event:   lifecycle.Event{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}},
 			want:    []string{`<div id="row-web" hx-swap-oob="delete"></div>`},
 			notWant: []string{`hx-swap-oob="true"`, "toast", "data-state"},
 		},
@@ -222,7 +222,7 @@ func TestNotifySendsEachChangeAsOneWholeOutOfBandFragment(t *testing.T) {
 		},
 		{
 			name: "a container that vanished during its operation is deleted with a toast",
-			event: lifecycle.Event{Container: lifecycle.Container{Name: "web"}, Removed: true, Ended: &lifecycle.Job{Container: "web",
+			event: lifecycle.Event{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}, Ended: &lifecycle.Job{Container: "web",
 				Op: lifecycle.Stop, Outcome: lifecycle.JobFailed, Error: "container web no longer exists"}},
 			want: []string{`hx-swap-oob="delete"`, `hx-swap-oob="beforeend:#toasts"`, "no longer exists"},
 		},
