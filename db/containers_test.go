@@ -2,11 +2,9 @@ package db_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"podboard/db"
 	"podboard/lifecycle"
 )
 
@@ -14,36 +12,17 @@ import (
 // row must get its own running job and only that.
 func TestContainersCarryTheirRunningJobOnly(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "podboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var writes []lifecycle.ScanWrite
-	for _, name := range []string{"alpha", "bravo", "charlie", "delta"} {
-		writes = append(writes, lifecycle.ScanWrite{Kind: lifecycle.Insert, Container: lifecycle.Container{
-			Name: name, ID: "id-" + name, Image: "img", State: lifecycle.Running, EngineState: "running", StopTimeout: 7}})
-	}
-	if _, err := store.ApplyScan(ctx, writes); err != nil {
-		t.Fatal(err)
-	}
+	store := openDB(t)
+	insert(t, store, "alpha", "bravo", "charlie", "delta")
 	began := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
 	// bravo: a job that ended; charlie and delta: jobs still running.
-	_, done, err := store.BeginJob(ctx, "bravo", lifecycle.Stop, "10.0.0.1", began)
-	if err != nil {
+	_, done := begin(t, store, "bravo", lifecycle.Stop, "10.0.0.1", began)
+	done.Outcome, done.FinishedAt = lifecycle.JobSucceeded, began.Add(time.Second)
+	if _, _, err := store.EndJob(ctx, done, settleAs(lifecycle.Stopped)); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := store.FinishJob(ctx, done, lifecycle.Stopped, began.Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	_, stop, err := store.BeginJob(ctx, "charlie", lifecycle.Stop, "10.0.0.2", began)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, restart, err := store.BeginJob(ctx, "delta", lifecycle.Restart, "10.0.0.3", began.Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, stop := begin(t, store, "charlie", lifecycle.Stop, "10.0.0.2", began)
+	_, restart := begin(t, store, "delta", lifecycle.Restart, "10.0.0.3", began.Add(time.Minute))
 
 	cs, err := store.Containers(ctx)
 	if err != nil {

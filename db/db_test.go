@@ -23,9 +23,7 @@ func TestOpenAppliesMigrationsOnceAndKeepsData(t *testing.T) {
 	if _, err := first.ApplyScan(ctx, []lifecycle.ScanWrite{w}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := first.BeginJob(ctx, "web", lifecycle.Stop, "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	_, job := begin(t, first, "web", lifecycle.Stop, "test", time.Now())
 	first.Close()
 
 	second, err := db.Open(ctx, path)
@@ -39,6 +37,13 @@ func TestOpenAppliesMigrationsOnceAndKeepsData(t *testing.T) {
 	}
 	if c.State != lifecycle.Stopping || c.Job == nil || c.Job.Op != lifecycle.Stop {
 		t.Fatalf("after reopening: %+v, want the stopping row with its job", c)
+	}
+	// The change sequence goes on from where it was.
+	before := c.Version
+	job.Outcome, job.FinishedAt = lifecycle.JobSucceeded, time.Now()
+	after, ok, err := second.EndJob(ctx, job, settleAs(lifecycle.Stopped))
+	if err != nil || !ok || after.Version <= before {
+		t.Fatalf("EndJob after reopening: %+v ok=%v err=%v, want a version above %d", after, ok, err, before)
 	}
 }
 

@@ -38,36 +38,31 @@ const (
 	// interval.
 	sqlContainers  = `SELECT ` + containerCols + ` FROM containers c ORDER BY c.name`
 	sqlCarriedJobs = `SELECT ` + jobCols + ` FROM jobs j JOIN containers c ON c.job_id = j.id`
+	sqlRunningJobs = `SELECT ` + jobCols + ` FROM jobs j WHERE j.outcome = 'running' ORDER BY j.id`
 
-	sqlInsertJob = `INSERT INTO jobs (container, op, prev_state, started_at, stop_timeout, origin)
-		VALUES (?, ?, ?, ?, ?, ?)`
-	sqlMarkTransitional = `UPDATE containers
-		SET prev_state = state, state = ?, job_id = ?, error = '', version = version + 1
-		WHERE name = ?`
+	sqlInsertJob = `INSERT INTO jobs (container, op, prev_state, outcome, error, started_at, finished_at, stop_timeout, origin)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlEndJob = `UPDATE jobs SET outcome = ?, error = ?, finished_at = ? WHERE id = ?`
-	// The outcome on the container, if it still carries the job.
-	sqlFinishRunning = `UPDATE containers SET state = ?, engine_state = 'running', started_at = ?, error = '',
-		job_id = NULL, version = version + 1 WHERE name = ? AND job_id = ?`
-	sqlFinishStopped = `UPDATE containers SET state = ?, engine_state = 'exited', finished_at = ?, error = '',
-		job_id = NULL, version = version + 1 WHERE name = ? AND job_id = ?`
-	sqlRevert = `UPDATE containers SET state = prev_state, error = ?,
-		job_id = NULL, version = version + 1 WHERE name = ? AND job_id = ?`
 
-	sqlScanInsert = `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
-		created_at, started_at, finished_at, stop_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO NOTHING`
-	sqlScanUpdate = `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?,
-		exit_code = ?, created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, version = version + 1
-		WHERE name = ? AND version = ? AND job_id IS NULL`
-	sqlScanDelete = `DELETE FROM containers WHERE name = ? AND version = ? AND job_id IS NULL`
+	// A whole row, written only over the version it was computed from.
+	sqlWriteRow = `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?, exit_code = ?,
+		created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, error = ?,
+		job_id = ?, prev_state = ?, version = ? WHERE name = ? AND version = ?`
+	sqlInsertRow = `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
+		created_at, started_at, finished_at, stop_timeout, error, job_id, prev_state, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
+	sqlDeleteRow = `DELETE FROM containers WHERE name = ? AND version = ?`
+
+	sqlSeq    = `SELECT n FROM change_seq WHERE id = 1`
+	sqlSetSeq = `UPDATE change_seq SET n = ? WHERE id = 1`
 )
 
 type statements struct {
 	// On the write connection, for use in transactions.
-	container, insertJob, markTransitional, endJob *sql.Stmt
-	finishRunning, finishStopped, revert           *sql.Stmt
-	scanInsert, scanUpdate, scanDelete             *sql.Stmt
+	container, insertJob, endJob                   *sql.Stmt
+	writeRow, insertRow, deleteRow, seq, setSeq    *sql.Stmt
 	readContainer, readContainers, readCarriedJobs *sql.Stmt // on the read pool
+	readRunningJobs                                *sql.Stmt
 	all                                            []*sql.Stmt
 }
 
@@ -79,17 +74,16 @@ func (s *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 	}{
 		{&s.container, w, sqlContainer},
 		{&s.insertJob, w, sqlInsertJob},
-		{&s.markTransitional, w, sqlMarkTransitional},
 		{&s.endJob, w, sqlEndJob},
-		{&s.finishRunning, w, sqlFinishRunning},
-		{&s.finishStopped, w, sqlFinishStopped},
-		{&s.revert, w, sqlRevert},
-		{&s.scanInsert, w, sqlScanInsert},
-		{&s.scanUpdate, w, sqlScanUpdate},
-		{&s.scanDelete, w, sqlScanDelete},
+		{&s.writeRow, w, sqlWriteRow},
+		{&s.insertRow, w, sqlInsertRow},
+		{&s.deleteRow, w, sqlDeleteRow},
+		{&s.seq, w, sqlSeq},
+		{&s.setSeq, w, sqlSetSeq},
 		{&s.readContainer, r, sqlContainer},
 		{&s.readContainers, r, sqlContainers},
 		{&s.readCarriedJobs, r, sqlCarriedJobs},
+		{&s.readRunningJobs, r, sqlRunningJobs},
 	} {
 		stmt, err := p.pool.PrepareContext(ctx, p.sql)
 		if err != nil {

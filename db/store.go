@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -161,34 +162,105 @@ func (db *DB) containers(ctx context.Context) ([]lifecycle.Container, error) {
 	return out, jobs.Err()
 }
 
+// change is one write transaction: statements bound to it and the change
+// sequence, read at its first use and stored back at commit.
+type change struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	st   *statements
+	seq  int64
+	used bool
+}
+
+// change runs fn in one write transaction that may take sequence numbers.
+func (db *DB) change(ctx context.Context, fn func(*change) error) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		ch := &change{ctx: ctx, tx: tx, st: &db.st}
+		if err := fn(ch); err != nil {
+			return err
+		}
+		if !ch.used {
+			return nil
+		}
+		if _, err := ch.stmt(db.st.setSeq).ExecContext(ctx, ch.seq); err != nil {
+			return fmt.Errorf("db: unable to store the change sequence: %w", err)
+		}
+		return nil
+	})
+}
+
+func (ch *change) stmt(s *sql.Stmt) *sql.Stmt { return ch.tx.StmtContext(ch.ctx, s) }
+
+// next takes the next value of the change sequence.
+func (ch *change) next() (int64, error) {
+	if !ch.used {
+		if err := ch.stmt(ch.st.seq).QueryRowContext(ch.ctx).Scan(&ch.seq); err != nil {
+			return 0, fmt.Errorf("db: unable to read the change sequence: %w", err)
+		}
+		ch.used = true
+	}
+	ch.seq++
+	return ch.seq, nil
+}
+
+func (ch *change) container(name string) (lifecycle.Container, error) {
+	return getContainer(ch.ctx, ch.stmt(ch.st.container), name)
+}
+
+func nullJob(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// write stores next over the row whose version is cur, under a new
+// version. ok is false when the row is no longer at version cur.
+func (ch *change) write(stmt *sql.Stmt, next lifecycle.Container, cur int64) (lifecycle.Container, bool, error) {
+	v, err := ch.next()
+	if err != nil {
+		return next, false, err
+	}
+	c := next
+	res, err := stmt.ExecContext(ch.ctx, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
+		nullJob(c.JobID), c.PrevState, v, c.Name, cur)
+	if err != nil {
+		return next, false, fmt.Errorf("db: unable to write container %s: %w", c.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return next, false, nil
+	}
+	c.Version = v
+	return c, true, nil
+}
+
+// reread returns the row as stored, with the job it carries.
+func (ch *change) reread(name string) (lifecycle.Container, error) { return ch.container(name) }
+
 // BeginJob implements lifecycle.Store.
-func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin string, now time.Time) (lifecycle.Container, lifecycle.Job, error) {
+func (db *DB) BeginJob(ctx context.Context, name string, decide func(lifecycle.Container) (lifecycle.Container, lifecycle.Job, error)) (lifecycle.Container, lifecycle.Job, error) {
 	var c lifecycle.Container
 	var job lifecycle.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		if c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name); err != nil {
-			return err
-		}
-		if c.Busy() {
-			return fmt.Errorf("%w: %s is already %s", lifecycle.ErrBusy, name, c.State.Label())
-		}
-		if !op.AllowedFrom(c.State) {
-			return fmt.Errorf("%w: cannot %s %s while it is %s", lifecycle.ErrState, op, name, c.State)
-		}
-		job = lifecycle.Job{Container: name, Op: op, PrevState: c.State, Outcome: lifecycle.JobRunning,
-			StartedAt: now, StopTimeout: c.StopTimeout, Origin: origin}
-		res, err := tx.StmtContext(ctx, db.st.insertJob).ExecContext(ctx, name, op, c.State, nanos(now), c.StopTimeout, origin)
+	err := db.change(ctx, func(ch *change) error {
+		cur, err := ch.container(name)
 		if err != nil {
-			return fmt.Errorf("db: unable to record the %s job of %s: %w", op, name, err)
-		}
-		if job.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		if _, err := tx.StmtContext(ctx, db.st.markTransitional).ExecContext(ctx, op.Transitional(), job.ID, name); err != nil {
-			return fmt.Errorf("db: unable to mark %s %s: %w", name, op.Transitional(), err)
+		c = cur
+		next, j, err := decide(cur)
+		if err != nil {
+			return err
 		}
-		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name)
+		res, err := ch.stmt(db.st.insertJob).ExecContext(ctx, j.Container, j.Op, j.PrevState, j.Outcome, j.Error,
+			nanos(j.StartedAt), nanos(j.FinishedAt), j.StopTimeout, j.Origin)
+		if err != nil {
+			return fmt.Errorf("db: unable to record the %s job of %s: %w", j.Op, name, err)
+		}
+		if j.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		next.JobID = j.ID
+		if _, ok, err := ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !ok {
+			return cmp.Or(err, fmt.Errorf("db: %s changed while its job began", name))
+		}
+		job = j
+		c, err = ch.reread(name)
 		return err
 	})
 	if err != nil {
@@ -197,153 +269,150 @@ func (db *DB) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin
 	return c, job, nil
 }
 
-// endJob writes the job's outcome and, if the container still carries the
-// job, applies set to it: one of the prepared sqlFinish… or sqlRevert
-// statements, whose last two parameters are the container and the job.
-func (db *DB) endJob(ctx context.Context, job lifecycle.Job, outcome lifecycle.JobOutcome, msg string, now time.Time, set *sql.Stmt, args ...any) (c lifecycle.Container, ok bool, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, outcome, msg, nanos(now), job.ID); err != nil {
-			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
-		}
-		res, err := tx.StmtContext(ctx, set).ExecContext(ctx, append(args, job.Container, job.ID)...)
-		if err != nil {
-			return fmt.Errorf("db: unable to write the outcome of job %d to %s: %w", job.ID, job.Container, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		ok = true
-		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), job.Container)
-		return err
-	})
-	return c, ok, err
-}
-
-// FinishJob implements lifecycle.Store. The engine's timestamps are not known
-// here; the next scan brings the exact ones.
-func (db *DB) FinishJob(ctx context.Context, job lifecycle.Job, final lifecycle.State, now time.Time) (lifecycle.Container, bool, error) {
-	if final == lifecycle.Running {
-		return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now, db.st.finishRunning, final, nanos(now))
-	}
-	return db.endJob(ctx, job, lifecycle.JobSucceeded, "", now, db.st.finishStopped, final, nanos(now))
-}
-
-// FailJob implements lifecycle.Store.
-func (db *DB) FailJob(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (lifecycle.Container, bool, error) {
-	return db.endJob(ctx, job, lifecycle.JobFailed, msg, now, db.st.revert, msg)
-}
-
-// DropJobContainer implements lifecycle.Store.
-func (db *DB) DropJobContainer(ctx context.Context, job lifecycle.Job, msg string, now time.Time) (bool, error) {
-	var ok bool
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, lifecycle.JobFailed, msg, nanos(now), job.ID); err != nil {
-			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM containers WHERE name = ? AND job_id = ?`, job.Container, job.ID)
-		if err != nil {
-			return fmt.Errorf("db: unable to drop %s: %w", job.Container, err)
-		}
-		n, _ := res.RowsAffected()
-		ok = n > 0
-		return nil
-	})
-	return ok, err
-}
-
-// InterruptJobs implements lifecycle.Store.
-func (db *DB) InterruptJobs(ctx context.Context, msg string, now time.Time) ([]lifecycle.Job, error) {
-	var jobs []lifecycle.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs j WHERE j.outcome = 'running' ORDER BY j.id`)
-		if err != nil {
-			return fmt.Errorf("db: unable to find running jobs: %w", err)
-		}
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i, j := range jobs {
-			if _, err := tx.StmtContext(ctx, db.st.endJob).ExecContext(ctx, lifecycle.JobInterrupted, msg, nanos(now), j.ID); err != nil {
-				return fmt.Errorf("db: unable to mark job %d interrupted: %w", j.ID, err)
-			}
-			if _, err := tx.StmtContext(ctx, db.st.revert).ExecContext(ctx, msg, j.Container, j.ID); err != nil {
-				return fmt.Errorf("db: unable to revert %s: %w", j.Container, err)
-			}
-			jobs[i].Outcome, jobs[i].Error, jobs[i].FinishedAt = lifecycle.JobInterrupted, msg, now
-		}
-		return nil
-	})
-	return jobs, err
-}
-
-// ClearError implements lifecycle.Store.
-func (db *DB) ClearError(ctx context.Context, name string) (lifecycle.Container, bool, error) {
+// EndJob implements lifecycle.Store.
+func (db *DB) EndJob(ctx context.Context, job lifecycle.Job, settle func(lifecycle.Container) (lifecycle.Container, bool)) (lifecycle.Container, bool, error) {
 	var c lifecycle.Container
 	var ok bool
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE containers SET error = '', version = version + 1
-			WHERE name = ? AND error != ''`, name)
-		if err != nil {
-			return fmt.Errorf("db: unable to clear the error of %s: %w", name, err)
+	err := db.change(ctx, func(ch *change) error {
+		if _, err := ch.stmt(db.st.endJob).ExecContext(ctx, job.Outcome, job.Error, nanos(job.FinishedAt), job.ID); err != nil {
+			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
 		}
-		n, _ := res.RowsAffected()
-		ok = n > 0
-		c, err = getContainer(ctx, tx.StmtContext(ctx, db.st.container), name)
+		cur, err := ch.container(job.Container)
+		if errors.Is(err, lifecycle.ErrNotFound) || err == nil && cur.JobID != job.ID {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		next, remove := settle(cur)
+		if remove {
+			if c, ok, err = ch.delete(job.Container, cur.Version); err != nil || !ok {
+				return err
+			}
+			return nil
+		}
+		next.Job = nil
+		if _, ok, err = ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !ok {
+			return err
+		}
+		c, err = ch.reread(job.Container)
 		return err
 	})
 	return c, ok, err
 }
 
-// ApplyScan implements lifecycle.Store.
+// delete removes name's row if it is still at version cur, and returns
+// the name with the version of the deletion.
+func (ch *change) delete(name string, cur int64) (lifecycle.Container, bool, error) {
+	res, err := ch.stmt(ch.st.deleteRow).ExecContext(ch.ctx, name, cur)
+	if err != nil {
+		return lifecycle.Container{}, false, fmt.Errorf("db: unable to delete %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return lifecycle.Container{}, false, nil
+	}
+	v, err := ch.next()
+	return lifecycle.Container{Name: name, Version: v}, err == nil, err
+}
+
+// UpdateContainer implements lifecycle.Store.
+func (db *DB) UpdateContainer(ctx context.Context, name string, fn func(lifecycle.Container) (lifecycle.Container, bool)) (lifecycle.Container, bool, error) {
+	var c lifecycle.Container
+	var written bool
+	err := db.change(ctx, func(ch *change) error {
+		cur, err := ch.container(name)
+		if err != nil {
+			return err
+		}
+		c = cur
+		next, write := fn(cur)
+		if !write {
+			return nil
+		}
+		if _, written, err = ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !written {
+			return err
+		}
+		c, err = ch.reread(name)
+		return err
+	})
+	return c, written, err
+}
+
+// RunningJobs implements lifecycle.Store.
+func (db *DB) RunningJobs(ctx context.Context) ([]lifecycle.Job, error) {
+	rows, err := db.st.readRunningJobs.QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: unable to find running jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []lifecycle.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: unable to find running jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// ApplyScan implements lifecycle.Store. A scan's rows carry no job and
+// their own jobs are never touched: an update or a delete lands only over
+// the version the scan read, which a job's begin would have changed.
 func (db *DB) ApplyScan(ctx context.Context, writes []lifecycle.ScanWrite) ([]lifecycle.ScanWrite, error) {
 	var landed []lifecycle.ScanWrite
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.change(ctx, func(ch *change) error {
 		landed = landed[:0]
-		insert, update, del := tx.StmtContext(ctx, db.st.scanInsert), tx.StmtContext(ctx, db.st.scanUpdate), tx.StmtContext(ctx, db.st.scanDelete)
-		get := tx.StmtContext(ctx, db.st.container)
+		insert, update := ch.stmt(db.st.insertRow), ch.stmt(db.st.writeRow)
 		for _, w := range writes {
 			c := w.Container
 			var (
-				res sql.Result
+				ok  bool
 				err error
 			)
 			switch w.Kind {
 			case lifecycle.Insert:
-				res, err = insert.ExecContext(ctx, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
-					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout)
+				ok, err = ch.insert(insert, &c)
 			case lifecycle.Update:
-				res, err = update.ExecContext(ctx, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
-					nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Name, w.Version)
+				if c.JobID != 0 {
+					return fmt.Errorf("db: a scan may not write %s's job", c.Name)
+				}
+				c, ok, err = ch.write(update, c, w.Version)
 			case lifecycle.Delete:
-				res, err = del.ExecContext(ctx, c.Name, w.Version)
+				c, ok, err = ch.delete(c.Name, w.Version)
 			default:
 				return fmt.Errorf("db: unknown scan write %v", w.Kind)
 			}
 			if err != nil {
-				return fmt.Errorf("db: unable to %s %s: %w", w.Kind, c.Name, err)
+				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
+			if ok {
+				w.Container = c
+				landed = append(landed, w)
 			}
-			if w.Kind != lifecycle.Delete {
-				if w.Container, err = getContainer(ctx, get, c.Name); err != nil {
-					return err
-				}
-			}
-			landed = append(landed, w)
 		}
 		return nil
 	})
 	return landed, err
+}
+
+// insert adds c's row, without a job, unless the name is taken.
+func (ch *change) insert(stmt *sql.Stmt, c *lifecycle.Container) (bool, error) {
+	v, err := ch.next()
+	if err != nil {
+		return false, err
+	}
+	res, err := stmt.ExecContext(ch.ctx, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
+		nullJob(0), "", v)
+	if err != nil {
+		return false, fmt.Errorf("db: unable to insert %s: %w", c.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	c.JobID, c.PrevState, c.Job, c.Version = 0, "", nil, v
+	return true, nil
 }
 
 // Jobs implements lifecycle.Store.

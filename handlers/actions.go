@@ -13,6 +13,8 @@ import (
 // Action starts an operation: POST /containers/{name}/{op}. It answers as
 // soon as the transitional state is stored, never waiting for Podman: htmx
 // gets the row fragment, a plain form a redirect to the page, a script JSON.
+// The engine call starts only once the answer is written and flushed, so
+// that Podman, busy with earlier clicks, never competes with this answer.
 func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
 	op, err := lifecycle.ParseOp(chi.URLParam(r, "op"))
@@ -20,12 +22,16 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.lc.Do(r.Context(), name, op, origin(r))
+	c, run, err := h.lc.Begin(r.Context(), name, op, origin(r))
 	if err != nil {
 		h.refuse(w, r, c, err)
 		return
 	}
+	// However the answer goes (the client may have gone), the operation
+	// that is stored as begun must run.
+	defer run()
 	h.answer(w, r, http.StatusAccepted, c)
+	_ = http.NewResponseController(w).Flush()
 }
 
 // answer shows c after a request changed it: htmx gets the row, a script

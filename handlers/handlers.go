@@ -19,7 +19,9 @@ import (
 
 // Lifecycle is what the handlers need of the lifecycle manager.
 type Lifecycle interface {
-	Do(ctx context.Context, name string, op lifecycle.Op, origin string) (lifecycle.Container, error)
+	// Begin stores and announces op's transitional state; run starts the
+	// engine call, after the answer is written.
+	Begin(ctx context.Context, name string, op lifecycle.Op, origin string) (c lifecycle.Container, run func(), err error)
 	Container(ctx context.Context, name string) (lifecycle.Container, error)
 	Containers(ctx context.Context) ([]lifecycle.Container, error)
 	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -35,16 +36,18 @@ type Engine interface {
 	Restart(ctx context.Context, name string) error
 }
 
-// call runs op on the engine.
+// call runs op on the engine. An operation it does not know is an error,
+// never a guess: a typo must not restart a production service.
 func call(ctx context.Context, e Engine, op Op, name string) error {
 	switch op {
 	case Stop:
 		return e.Stop(ctx, name)
 	case Start:
 		return e.Start(ctx, name)
-	default:
+	case Restart:
 		return e.Restart(ctx, name)
 	}
+	return fmt.Errorf("%w: no engine call for operation %q", ErrInvalid, op)
 }
 
 // Watcher is an engine that reports changes as they happen. The scan stays

@@ -15,6 +15,12 @@ import (
 // starts the engine call in the background, and writes the final or reverted
 // state when the call returns. It also runs the scan and the start-up
 // recovery, so every write to a container's state goes through it.
+//
+// It holds no lock of its own: each decision runs inside the store's write
+// transaction on the row just read (see Store), and each stored write
+// carries a sequence number (Event.Seq) with which the notifier delivers
+// one container's changes in the order they were stored, whatever order
+// the goroutines that made them announce them in.
 type Manager struct {
 	store  Store
 	engine Engine
@@ -26,13 +32,8 @@ type Manager struct {
 	lookupTimeout time.Duration
 	scanTimeout   time.Duration
 
-	// mu orders writes with their events: a write and its Notify happen
-	// under mu, so pages receive changes in the order they were stored, and
-	// a fast job's final state can never be overtaken by its own
-	// transitional state.
-	mu sync.Mutex
-
-	scanErr atomic.Pointer[error]
+	scanErr   atomic.Pointer[error]
+	healthSeq atomic.Int64
 
 	jobs    sync.WaitGroup
 	running sync.Map // job ID → Job, the jobs this process runs
@@ -98,45 +99,54 @@ func ValidateName(name string) error {
 // Do starts op on the named container and returns as soon as the
 // transitional state is stored and announced; the engine call runs in the
 // background for as long as it takes. origin says who asked (for history).
-//
-// Errors: ErrInvalid (bad name), ErrState (an op the state does not allow)
-// and ErrBusy (an operation is already running) — with both of these the
-// current container is returned too —, ErrNotFound, and
-// ErrUnreachable or ErrTimeout when the container was not scanned yet and
-// the engine could not be asked about it.
+// See Begin for the errors.
 func (m *Manager) Do(ctx context.Context, name string, op Op, origin string) (Container, error) {
-	if err := ValidateName(name); err != nil {
-		return Container{}, err
-	}
-	c, job, err := m.begin(ctx, name, op, origin)
-	if errors.Is(err, ErrNotFound) {
-		// Podman may know a container the scan has not seen yet.
-		if err := m.adopt(ctx, name); err != nil {
-			return Container{}, err
-		}
-		c, job, err = m.begin(ctx, name, op, origin)
-	}
+	c, run, err := m.Begin(ctx, name, op, origin)
 	if err != nil {
 		return c, err
 	}
+	run()
+	return c, nil
+}
+
+// Begin stores and announces the transitional state of op on the named
+// container and returns run, which starts the engine call in the
+// background. A handler answers the operator first and calls run after:
+// the engine's work (Podman and its runtime busy on earlier clicks) then
+// never competes with the answer. run must be called exactly once when
+// err is nil (further calls do nothing); until it is, Wait waits for it.
+//
+// Errors: ErrInvalid (bad name, unknown operation), ErrState (an op the
+// state does not allow) and ErrBusy (an operation is already running) —
+// with both of these the current container is returned too —,
+// ErrNotFound, and ErrUnreachable or ErrTimeout when the container was not
+// scanned yet and the engine could not be asked about it.
+func (m *Manager) Begin(ctx context.Context, name string, op Op, origin string) (c Container, run func(), err error) {
+	if err := ValidateName(name); err != nil {
+		return Container{}, nil, err
+	}
+	if op.Transitional() == "" {
+		return Container{}, nil, fmt.Errorf("%w: unknown operation %q", ErrInvalid, op)
+	}
+	c, job, err := m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
+	if errors.Is(err, ErrNotFound) {
+		// Podman may know a container the scan has not seen yet.
+		if err := m.adopt(ctx, name); err != nil {
+			return Container{}, nil, err
+		}
+		c, job, err = m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
+	}
+	if err != nil {
+		return c, nil, err
+	}
+	m.notify.Notify(Event{Kind: Update, Container: c, Seq: c.Version})
 	m.record(job.StartedAt, op, "BEGIN", name, fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin))
 	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState)
 
 	m.jobs.Add(1)
 	m.running.Store(job.ID, job)
-	go m.run(job)
-	return c, nil
-}
-
-func (m *Manager) begin(ctx context.Context, name string, op Op, origin string) (Container, Job, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, job, err := m.store.BeginJob(ctx, name, op, origin, m.now())
-	if err != nil {
-		return c, job, err
-	}
-	m.notify.Notify(Event{Container: c})
-	return c, job, nil
+	var once sync.Once
+	return c, func() { once.Do(func() { go m.run(job) }) }, nil
 }
 
 // adopt asks the engine about a container the dashboard has no row for and
@@ -151,14 +161,12 @@ func (m *Manager) adopt(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	landed, err := m.store.ApplyScan(ctx, []ScanWrite{{Kind: Insert, Container: fromObserved(o)}})
 	if err != nil {
 		return err
 	}
 	for _, w := range landed {
-		m.notify.Notify(Event{Container: w.Container})
+		m.notify.Notify(Event{Kind: w.Kind, Container: w.Container, Seq: w.Container.Version})
 	}
 	return nil
 }
@@ -175,67 +183,55 @@ func (m *Manager) run(job Job) {
 
 // finish writes the outcome of job and announces it.
 func (m *Manager) finish(job Job, opErr error) {
-	ctx := context.Background()
 	now := m.now()
 	took := now.Sub(job.StartedAt).Round(time.Millisecond)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-
 	switch {
 	case opErr == nil:
-		c, ok, err := m.store.FinishJob(ctx, job, job.Op.Final(), now)
-		if err != nil {
-			m.storeFailed(job, err)
-			return
+		done := ended(job, JobSucceeded, "", now)
+		if m.end(done, succeededRule(job.Op, now)) {
+			m.record(now, job.Op, "OK", job.Container, fmt.Sprintf("job %d, %s", job.ID, took))
+			m.log.Info("operation done", "op", job.Op, "container", job.Container, "job", job.ID, "took", took)
 		}
-		m.record(now, job.Op, "OK", job.Container, fmt.Sprintf("job %d, %s", job.ID, took))
-		m.log.Info("operation done", "op", job.Op, "container", job.Container, "job", job.ID, "took", took)
-		if ok {
-			ended := finishedJob(job, JobSucceeded, "", now)
-			m.notify.Notify(Event{Container: c, Ended: &ended})
-		}
-
 	case errors.Is(opErr, ErrNotFound):
 		// The container was removed while the job ran: its row goes too.
 		msg := fmt.Sprintf("container %s no longer exists: %v", job.Container, opErr)
-		m.failed(job, msg, now, func() (Container, bool, error) {
-			ok, err := m.store.DropJobContainer(ctx, job, msg, now)
-			return Container{Name: job.Container}, ok, err
-		}, true)
-
+		m.fail(ended(job, JobFailed, msg, now), removeRule)
 	default:
 		msg := opErr.Error()
-		m.failed(job, msg, now, func() (Container, bool, error) {
-			return m.store.FailJob(ctx, job, msg, now)
-		}, false)
+		m.fail(ended(job, JobFailed, msg, now), revertRule(msg))
 	}
 }
 
-// failed stores a job's failure with write, logs it and announces the
-// container's reverted (or removed) row with the failed job. m.mu is held.
-func (m *Manager) failed(job Job, msg string, now time.Time, write func() (Container, bool, error), removed bool) {
-	c, ok, err := write()
+// fail stores a job's failure, logs it and announces it.
+func (m *Manager) fail(job Job, settle func(Container) (Container, bool)) {
+	if m.end(job, settle) {
+		m.record(job.FinishedAt, job.Op, "FAIL", job.Container, job.Error)
+		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", job.Error)
+	}
+}
+
+// end stores job as it ended and settles its container with settle, then
+// announces the container's new (or removed) row. It reports whether the
+// outcome was stored.
+func (m *Manager) end(job Job, settle func(Container) (Container, bool)) bool {
+	var removed bool
+	c, ok, err := m.store.EndJob(context.Background(), job, func(cur Container) (Container, bool) {
+		next, remove := settle(cur)
+		removed = remove
+		return next, remove
+	})
 	if err != nil {
 		m.storeFailed(job, err)
-		return
+		return false
 	}
-	m.record(now, job.Op, "FAIL", job.Container, msg)
-	m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", msg)
 	if ok {
-		ended := finishedJob(job, JobFailed, msg, now)
 		kind := Update
 		if removed {
 			kind = Delete
 		}
-		m.notify.Notify(Event{Kind: kind, Container: c, Seq: c.Version, Ended: &ended})
+		m.notify.Notify(Event{Kind: kind, Container: c, Seq: c.Version, Ended: &job})
 	}
-}
-
-func finishedJob(j Job, outcome JobOutcome, msg string, now time.Time) Job {
-	j.Outcome = outcome
-	j.Error = msg
-	j.FinishedAt = now
-	return j
+	return true
 }
 
 // storeFailed handles a job whose outcome could not be stored. The row stays
@@ -284,14 +280,12 @@ func (m *Manager) Dismiss(ctx context.Context, name string) (Container, error) {
 	if err := ValidateName(name); err != nil {
 		return Container{}, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok, err := m.store.ClearError(ctx, name)
+	c, ok, err := m.store.UpdateContainer(ctx, name, clearErrorRule)
 	if err != nil {
 		return c, err
 	}
 	if ok {
-		m.notify.Notify(Event{Container: c})
+		m.notify.Notify(Event{Kind: Update, Container: c, Seq: c.Version})
 	}
 	return c, nil
 }

@@ -32,9 +32,7 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	// Pages hear when the scan starts failing, when its reason changes and
 	// when it works again.
 	if msg := errText(next); msg != errText(prev) {
-		m.mu.Lock()
-		m.notify.Notify(Event{Health: &Health{ScanErr: msg}})
-		m.mu.Unlock()
+		m.notify.Notify(Event{Health: &Health{ScanErr: msg}, Seq: m.healthSeq.Add(1)})
 	}
 	return res, err
 }
@@ -70,32 +68,12 @@ func (m *Manager) scan(ctx context.Context) (ScanResult, error) {
 		return res, fmt.Errorf("scan: %w", err)
 	}
 	writes := Merge(stored, observed)
-	for len(writes) > 0 {
-		n := min(len(writes), scanBatch)
-		if err := m.applyScan(ctx, writes[:n], &res); err != nil {
-			return res, err
-		}
-		writes = writes[n:]
+	if len(writes) == 0 {
+		return res, nil
 	}
-	return res, nil
-}
-
-// scanBatch bounds the writes of one scan transaction. Each transaction and
-// its events hold the manager's lock, which every action waits for: when a
-// scan landed thousands of changes in one transaction (after a burst of
-// operations, or at the first scan of a large host) it held the lock for
-// over half a second, and every click waited as long. Batches keep that
-// wait near a millisecond; each write stays conditional on the row it read,
-// so splitting them changes nothing else.
-const scanBatch = 32
-
-// applyScan writes one batch of a scan and announces what landed.
-func (m *Manager) applyScan(ctx context.Context, writes []ScanWrite, res *ScanResult) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	landed, err := m.store.ApplyScan(ctx, writes)
 	if err != nil {
-		return fmt.Errorf("scan: %w", err)
+		return res, fmt.Errorf("scan: %w", err)
 	}
 	for _, w := range landed {
 		switch w.Kind {
@@ -108,8 +86,8 @@ func (m *Manager) applyScan(ctx context.Context, writes []ScanWrite, res *ScanRe
 		}
 		m.notify.Notify(Event{Kind: w.Kind, Container: w.Container, Seq: w.Container.Version})
 	}
-	res.Skipped += len(writes) - len(landed)
-	return nil
+	res.Skipped = len(writes) - len(landed)
+	return res, nil
 }
 
 // ScanEvery scans at every interval until ctx ends. A scan that fails
@@ -193,14 +171,17 @@ func (m *Manager) watch(ctx context.Context, w Watcher, kick chan<- struct{}) {
 // the incident log says so, and a scan then takes the real state from the
 // engine. Call it once at start-up, before serving.
 func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
-	now := m.now()
-	m.mu.Lock()
-	jobs, err := m.store.InterruptJobs(ctx, interruptedMsg, now)
-	m.mu.Unlock()
+	jobs, err := m.store.RunningJobs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
 	}
-	for _, j := range jobs {
+	now := m.now()
+	for i, j := range jobs {
+		j = ended(j, JobInterrupted, interruptedMsg, now)
+		if _, _, err := m.store.EndJob(ctx, j, revertRule(interruptedMsg)); err != nil {
+			return nil, fmt.Errorf("recover interrupted operation %d on %s: %w", j.ID, j.Container, err)
+		}
+		jobs[i] = j
 		m.record(now, j.Op, "INTERRUPTED", j.Container,
 			fmt.Sprintf("job %d begun %s; the dashboard stopped before it ended; state re-read from Podman",
 				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))

@@ -188,9 +188,7 @@ func TestHungEngineDelaysScanButNotOperations(t *testing.T) {
 func TestRecoverEndsJobsOfAnEarlierProcess(t *testing.T) {
 	h := newHarness(t, fake.Running("btc"), fake.Running("web"))
 	// An earlier process began a stop and died before writing its outcome.
-	if _, _, err := h.db.BeginJob(context.Background(), "btc", lifecycle.Stop, "test", time.Now().Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	beginInStore(t, h, "btc", time.Now().Add(-time.Minute))
 	// Meanwhile Podman finished the stop on its own.
 	h.engine.Put(fake.Exited("btc"))
 

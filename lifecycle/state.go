@@ -8,6 +8,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -90,24 +91,30 @@ func ParseOp(s string) (Op, error) {
 	return "", fmt.Errorf("%w: unknown operation %q (want stop, start or restart)", ErrInvalid, s)
 }
 
-// Transitional is the state a container shows while op runs.
+// Transitional is the state a container shows while op runs, "" for an
+// operation this package does not know.
 func (op Op) Transitional() State {
 	switch op {
 	case Stop:
 		return Stopping
 	case Start:
 		return Starting
-	default:
+	case Restart:
 		return Restarting
 	}
+	return ""
 }
 
-// Final is the state a container reaches when op succeeds.
+// Final is the state a container reaches when op succeeds, "" for an
+// operation this package does not know.
 func (op Op) Final() State {
-	if op == Stop {
+	switch op {
+	case Stop:
 		return Stopped
+	case Start, Restart:
+		return Running
 	}
-	return Running
+	return ""
 }
 
 // AllowedFrom reports whether op makes sense for a container in state s.
@@ -126,16 +133,7 @@ func (op Op) AllowedFrom(s State) bool {
 }
 
 // Upper is the operation's name as incident log lines print it.
-func (op Op) Upper() string {
-	switch op {
-	case Stop:
-		return "STOP"
-	case Start:
-		return "START"
-	default:
-		return "RESTART"
-	}
-}
+func (op Op) Upper() string { return strings.ToUpper(string(op)) }
 
 // Container is the dashboard's record of one container.
 type Container struct {

@@ -1,50 +1,49 @@
 package lifecycle
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
-// Store keeps containers and jobs. Every method is one transaction, and the
-// writes are compare-and-set so that concurrent writers (a job, the scan, a
-// second click) cannot overwrite each other's newer data.
+// Store keeps containers and jobs. It only stores: every rule (whether an
+// operation may start, which state a job ends in, what a revert restores)
+// is a function of this package that the store runs inside its transaction
+// on the row it has just read, so the decision and the write are one atomic
+// step however many writers there are.
+//
+// Every write gives the rows it writes a new Version, taken from one
+// sequence that grows in the order the writes are stored: it is the Seq of
+// the events that announce them.
 type Store interface {
 	// Container returns one container with its running job, or ErrNotFound.
 	Container(ctx context.Context, name string) (Container, error)
 	// Containers returns every container, ordered by name.
 	Containers(ctx context.Context) ([]Container, error)
-
-	// BeginJob records op on name in one transaction: it checks the
-	// container exists (ErrNotFound), has no job (ErrBusy) and is in a state
-	// op allows (ErrInvalid); then remembers the current state, writes the
-	// transitional state and inserts the job. On ErrBusy and ErrInvalid the
-	// current container is returned with the error.
-	BeginJob(ctx context.Context, name string, op Op, origin string, now time.Time) (Container, Job, error)
-	// FinishJob ends job successfully: the container takes state final.
-	// ok is false (and nothing is written) when the container no longer
-	// carries that job, for instance because it was removed.
-	FinishJob(ctx context.Context, job Job, final State, now time.Time) (c Container, ok bool, err error)
-	// FailJob ends job with an error: the container reverts to the state
-	// it had before the job, and the message is kept on both.
-	FailJob(ctx context.Context, job Job, msg string, now time.Time) (c Container, ok bool, err error)
-	// DropJobContainer ends job with an error and deletes its container,
-	// for a container that disappeared from the engine while the job ran.
-	DropJobContainer(ctx context.Context, job Job, msg string, now time.Time) (ok bool, err error)
-	// InterruptJobs ends every job still marked running (left by an earlier
-	// process) as interrupted, reverting their containers to the state they
-	// had before, with msg as their error.
-	InterruptJobs(ctx context.Context, msg string, now time.Time) ([]Job, error)
-
-	// ClearError forgets the last failure shown on a container. ok is
-	// false when there was none to clear.
-	ClearError(ctx context.Context, name string) (c Container, ok bool, err error)
-
-	// ApplyScan applies the writes of one scan. Each write only lands if
-	// the row is still the version the scan read and carries no job;
-	// ApplyScan returns the writes that landed with the rows as written.
-	ApplyScan(ctx context.Context, writes []ScanWrite) ([]ScanWrite, error)
-
 	// Jobs returns the most recent jobs first, for one container when
 	// container is not empty.
 	Jobs(ctx context.Context, container string, limit int) ([]Job, error)
+	// RunningJobs returns the jobs still marked running, oldest first.
+	RunningJobs(ctx context.Context) ([]Job, error)
+
+	// BeginJob reads name's row (ErrNotFound when there is none) and calls
+	// decide with it, in one write transaction. When decide returns an
+	// error nothing is written, and the error is returned with the row as
+	// read. Otherwise the job is inserted (its ID assigned) and the row is
+	// written as decide returned it, carrying that job.
+	BeginJob(ctx context.Context, name string, decide func(cur Container) (next Container, job Job, err error)) (Container, Job, error)
+
+	// EndJob stores job as it ended (outcome, error and finish time set)
+	// and, when the container still carries that job, calls settle with
+	// its row and writes what settle returns, or deletes the row when
+	// settle says remove. ok is false, and only the job is written, when
+	// no row carries the job any more.
+	EndJob(ctx context.Context, job Job, settle func(cur Container) (next Container, remove bool)) (c Container, ok bool, err error)
+
+	// UpdateContainer reads name's row and calls change with it, in one
+	// write transaction, and writes the row that change returns when it
+	// returns true. It returns the row as it is afterwards.
+	UpdateContainer(ctx context.Context, name string, change func(cur Container) (next Container, write bool)) (c Container, written bool, err error)
+
+	// ApplyScan applies the writes of one scan. Each write only lands if
+	// the row is still the version the scan read (an insert only if there
+	// is no row); ApplyScan returns the writes that landed, with the rows
+	// as written (for a delete, the name and the Version of the deletion).
+	ApplyScan(ctx context.Context, writes []ScanWrite) ([]ScanWrite, error)
 }
