@@ -37,6 +37,7 @@ type Manager struct {
 
 	jobs    sync.WaitGroup
 	running sync.Map // job ID → Job, the jobs this process runs
+	launch  launcher
 }
 
 // Config holds a Manager's dependencies.
@@ -82,6 +83,7 @@ func NewManager(cfg Config) *Manager {
 	if m.scanTimeout <= 0 {
 		m.scanTimeout = 10 * time.Second
 	}
+	m.launch = launcher{quiet: launchQuiet, maxWait: launchMaxWait}
 	return m
 }
 
@@ -95,6 +97,14 @@ func ValidateName(name string) error {
 	}
 	return nil
 }
+
+// An engine call starts once no other operation is being begun for
+// launchQuiet, and at the latest launchMaxWait after it was asked to: a
+// burst of clicks is answered before Podman gets busy with it.
+const (
+	launchQuiet   = 2 * time.Millisecond
+	launchMaxWait = 100 * time.Millisecond
+)
 
 // Do starts op on the named container and returns as soon as the
 // transitional state is stored and announced; the engine call runs in the
@@ -128,16 +138,27 @@ func (m *Manager) Begin(ctx context.Context, name string, op Op, origin string) 
 	if op.Transitional() == "" {
 		return Container{}, nil, fmt.Errorf("%w: unknown operation %q", ErrInvalid, op)
 	}
+	m.launch.enter()
+	c, job, err := m.begin(ctx, name, op, origin)
+	if err != nil {
+		m.launch.leave(nil)
+		return c, nil, err
+	}
+	var once sync.Once
+	return c, func() { once.Do(func() { m.launch.leave(func() { m.run(job) }) }) }, nil
+}
+
+func (m *Manager) begin(ctx context.Context, name string, op Op, origin string) (Container, Job, error) {
 	c, job, err := m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
 	if errors.Is(err, ErrNotFound) {
 		// Podman may know a container the scan has not seen yet.
 		if err := m.adopt(ctx, name); err != nil {
-			return Container{}, nil, err
+			return Container{}, Job{}, err
 		}
 		c, job, err = m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
 	}
 	if err != nil {
-		return c, nil, err
+		return c, job, err
 	}
 	m.notify.Notify(Event{Kind: Update, Container: c, Seq: c.Version})
 	m.record(job.StartedAt, op, "BEGIN", name, fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin))
@@ -145,8 +166,7 @@ func (m *Manager) Begin(ctx context.Context, name string, op Op, origin string) 
 
 	m.jobs.Add(1)
 	m.running.Store(job.ID, job)
-	var once sync.Once
-	return c, func() { once.Do(func() { go m.run(job) }) }, nil
+	return c, job, nil
 }
 
 // adopt asks the engine about a container the dashboard has no row for and
