@@ -3,7 +3,20 @@
 // the SSE hub, the handlers and the router, served by an httptest.Server
 // and torn down in order when the test ends. It also holds the one reader
 // of the live feed (Subscribe) and the HTML assertions over goquery that
-// every test of a page or fragment uses (Parse).
+// every test of a page or fragment uses (Parse, Response.Doc).
+//
+// A test of an action reads:
+//
+//	e := webtest.New(t, webtest.Containers(fake.Running("web")))
+//	feed := e.Subscribe()
+//	release := e.Hold(lifecycle.Stop, "web")
+//	r := e.Post("/containers/web/stop", webtest.HTMX)
+//	if row := r.Doc().Row("web"); row.State() != "stopping" { … }
+//	release()
+//	feed.Next(0, "web stopped", webtest.IsRow("web", "stopped"))
+//
+// Against another server (the real binary), build a Site for the requests
+// and call Subscribe with the URL of its /events.
 //
 // It imports package testing and is meant for tests only: of handlers, of
 // web (as package web_test), of lifecycle (as package lifecycle_test) and
@@ -66,6 +79,7 @@ type options struct {
 	podman     string
 	scanEvery  time.Duration
 	noScan     bool
+	noEvents   bool
 	middleware []func(http.Handler) http.Handler
 }
 
@@ -103,6 +117,13 @@ func ScanEvery(interval time.Duration) Option {
 // jobs themselves before the first scan (start-up recovery).
 func NoScan() Option {
 	return func(o *options) { o.noScan = true }
+}
+
+// DiscardEvents keeps the Env from recording the manager's events (Events,
+// States, NextEvent then see none): for benchmarks, where it would hold
+// every event of every iteration.
+func DiscardEvents() Option {
+	return func(o *options) { o.noEvents = true }
 }
 
 // Middleware wraps the router, first given outermost.
@@ -171,10 +192,13 @@ func (e *Env) wire(o options) {
 	e.Hub = web.NewHub(o.logger)
 	cfg := o.config
 	cfg.Store, cfg.Engine, cfg.Incident = store, e.Engine, incid
-	cfg.Notifier = lifecycle.NotifierFunc(func(ev lifecycle.Event) {
-		e.events.add(ev)
-		e.Hub.Notify(ev)
-	})
+	cfg.Notifier = e.Hub
+	if !o.noEvents {
+		cfg.Notifier = lifecycle.NotifierFunc(func(ev lifecycle.Event) {
+			e.events.add(ev)
+			e.Hub.Notify(ev)
+		})
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = o.logger
 	}
