@@ -81,7 +81,7 @@ func (d *Doc) Top() *goquery.Selection { return d.Find("body").Children() }
 func (d *Doc) Rows() []Row {
 	var rows []Row
 	d.Find(`[role=row][data-name]`).Each(func(_ int, s *goquery.Selection) {
-		rows = append(rows, Row{Selection: s, doc: d})
+		rows = append(rows, Row{Selection: s})
 	})
 	return rows
 }
@@ -122,9 +122,9 @@ func (d *Doc) Row(name string) Row {
 }
 
 // Row is one container's row ([role=row][data-name]).
+// Its Selection is there for questions the methods do not cover.
 type Row struct {
 	*goquery.Selection
-	doc *Doc
 }
 
 func (r Row) attr(name string) string {

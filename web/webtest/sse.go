@@ -212,6 +212,12 @@ func (s *Stream) Dump() string {
 // Any matches every event that carries data.
 func Any(ev Event) bool { return ev.Data != "" }
 
+// OnData adapts a matcher of the data alone (as the older readers of the
+// feed took) to Next.
+func OnData(match func(data string) bool) func(Event) bool {
+	return func(ev Event) bool { return ev.Data != "" && match(ev.Data) }
+}
+
 // Named matches the events of the given name ("resync").
 func Named(name string) func(Event) bool {
 	return func(ev Event) bool { return ev.Name == name }

@@ -115,6 +115,9 @@ func TestStreamSplitsEventsAsABrowserDoes(t *testing.T) {
 	if Any(evs[1]) || IsRow("web", "")(evs[1]) || Contains()(evs[1]) {
 		t.Errorf("a heartbeat matched a matcher of data")
 	}
+	if !OnData(func(d string) bool { return d == "resync" })(evs[2]) || OnData(func(string) bool { return true })(evs[1]) {
+		t.Errorf("OnData does not match on the data alone")
+	}
 	if !Named("resync")(evs[2]) || Named("resync")(evs[0]) {
 		t.Errorf("Named does not tell the resync event apart")
 	}
