@@ -4,18 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"podboard/db"
-	"podboard/handlers"
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
-	"podboard/web"
+	"podboard/web/webtest"
 )
 
 // BenchmarkActionStop is POST /containers/{name}/stop from htmx through the
@@ -32,58 +27,30 @@ func BenchmarkActionStop(b *testing.B) {
 }
 
 func benchActionStop(b *testing.B, pages int) {
-	ctx := context.Background()
-	logger := slog.New(slog.DiscardHandler)
-	store, err := db.Open(ctx, filepath.Join(b.TempDir(), "podboard.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	incid, err := lifecycle.OpenIncidentLog(filepath.Join(b.TempDir(), "lifecycle.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer incid.Close()
+	e := webtest.New(b, webtest.DiscardEvents())
+	e.Hold(lifecycle.Stop, "*") // released by the teardown, which then waits for the jobs
 
-	engine := fake.New()
-	hub := web.NewHub(logger)
-	defer hub.Close()
-	m := lifecycle.NewManager(lifecycle.Config{Store: store, Engine: engine, Notifier: hub, Incident: incid, Logger: logger})
-	router := web.Router(handlers.New(m, "unix:///bench.sock", logger), hub, logger)
-	release := engine.Hold(lifecycle.Stop, "*")
-	defer func() {
-		release()
-		wctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := m.Wait(wctx); err != nil {
-			b.Errorf("jobs still running: %v", err)
+	// Open pages read the live feed and throw it away: Subscribe would keep
+	// every event of every iteration.
+	for range pages {
+		ctx, cancel := context.WithCancel(context.Background())
+		b.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+"/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
 		}
-	}()
-
-	if pages > 0 {
-		srv := httptest.NewServer(router)
-		defer srv.Close()
-		for range pages {
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
+		go func() {
 			defer resp.Body.Close()
-			go func() { _, _ = io.Copy(io.Discard, resp.Body) }()
-		}
-		defer hub.Close() // before srv.Close, which waits for the streams
+			_, _ = io.Copy(io.Discard, resp.Body)
+		}()
 	}
 
 	// One running container per iteration, created outside the timer.
 	for i := range b.N {
-		engine.Put(fake.Running(fmt.Sprintf("svc-%07d", i)))
+		e.Engine.Put(fake.Running(fmt.Sprintf("svc-%07d", i)))
 	}
-	if _, err := m.Scan(ctx); err != nil {
-		b.Fatal(err)
-	}
+	e.Scan()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
@@ -91,7 +58,7 @@ func benchActionStop(b *testing.B, pages int) {
 		req.Header.Set("HX-Request", "true")
 		req.RemoteAddr = "127.0.0.1:40000"
 		rec := httptest.NewRecorder()
-		router.ServeHTTP(rec, req)
+		e.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("POST stop: %d %s", rec.Code, rec.Body)
 		}

@@ -2,289 +2,112 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"podboard/db"
-	"podboard/handlers"
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
-	"podboard/web"
+	"podboard/web/webtest"
 )
 
-// env is the dashboard's HTTP surface over a real SQLite file and a fake
-// engine, served by the real router.
-type env struct {
-	t      *testing.T
-	db     *db.DB
-	engine *fake.Engine
-	m      *lifecycle.Manager
-	srv    *httptest.Server
-	client *http.Client
-}
-
-func newEnv(t *testing.T, cs ...lifecycle.Observed) *env {
-	t.Helper()
-	return newEnvWith(t, lifecycle.Config{}, cs...)
-}
-
-func newEnvWith(t *testing.T, cfg lifecycle.Config, cs ...lifecycle.Observed) *env {
-	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	store, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "podboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	e := &env{t: t, db: store, engine: fake.New(cs...)}
-	hub := web.NewHub(logger)
-	cfg.Store, cfg.Engine, cfg.Notifier, cfg.Logger = store, e.engine, hub, logger
-	e.m = lifecycle.NewManager(cfg)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := e.m.Wait(ctx); err != nil {
-			t.Errorf("jobs still running at the end of the test: %v", e.m.Running())
-		}
-	})
-	if _, err := e.m.Scan(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(web.Router(handlers.New(e.m, "unix:///test.sock", logger), hub, logger))
-	t.Cleanup(e.srv.Close)
-	t.Cleanup(hub.Close)
-	e.client = &http.Client{
-		Timeout:       5 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return e
-}
-
-// client kinds: how a request announces what answer it wants.
+// The three clients of an action, as the tables below name them.
 const (
-	htmx  = "htmx"
-	plain = "plain form"
-	api   = "json"
+	htmx  = webtest.HTMX
+	plain = webtest.Form
+	api   = webtest.JSON
 )
 
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
+type response = webtest.Response
 
-func (e *env) do(method, path, kind string) response {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	switch kind {
-	case htmx:
-		req.Header.Set("HX-Request", "true")
-		req.Header.Set("HX-Target", "row-web")
-	case api:
-		req.Header.Set("Accept", "application/json")
-	default:
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s (%s): %v", method, path, kind, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
-}
-
-func (e *env) post(path, kind string) response {
-	e.t.Helper()
-	return e.do(http.MethodPost, path, kind)
-}
-
-func (e *env) get(path string) response {
-	e.t.Helper()
-	return e.do(http.MethodGet, path, "")
-}
-
-func (e *env) container(name string) lifecycle.Container {
-	e.t.Helper()
-	c, err := e.db.Container(context.Background(), name)
-	if err != nil {
-		e.t.Fatalf("container %s: %v", name, err)
-	}
-	return c
-}
-
-// versions maps every stored container to its version.
-func (e *env) versions() map[string]int64 {
-	e.t.Helper()
-	cs, err := e.db.Containers(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	out := map[string]int64{}
-	for _, c := range cs {
-		out[c.Name] = c.Version
-	}
-	return out
-}
-
-func (e *env) jobs() []lifecycle.Job {
-	e.t.Helper()
-	jobs, err := e.m.Jobs(context.Background(), "", 100)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return jobs
-}
-
-func (e *env) waitIdle() {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := e.m.Wait(ctx); err != nil {
-		e.t.Fatalf("jobs did not end: %v", e.m.Running())
-	}
-}
-
-// waitForOpCall waits until the engine has been asked for call ("stop web").
-func (e *env) waitForOpCall(call string) {
-	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		for _, c := range e.engine.OpCalls() {
-			if c == call {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("engine never got %q; calls: %v", call, e.engine.Calls())
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// hold holds op on name in the engine until the test ends or release is
-// called.
-func (e *env) hold(op lifecycle.Op, name string) (release func()) {
-	release = e.engine.Hold(op, name)
-	e.t.Cleanup(release)
-	return release
-}
-
-// apiContainer is a container as the JSON API reports it.
-type apiContainer struct {
-	Name        string `json:"name"`
-	ID          string `json:"id"`
-	Image       string `json:"image"`
-	State       string `json:"state"`
-	PodmanState string `json:"podman_state"`
-	Status      string `json:"status"`
-	ExitCode    int    `json:"exit_code"`
-	StopTimeout int    `json:"stop_timeout"`
-	Error       string `json:"error"`
-	Job         *struct {
-		ID        int64  `json:"id"`
-		Op        string `json:"op"`
-		PrevState string `json:"prev_state"`
-	} `json:"job"`
-}
-
-type apiError struct {
-	Error     string        `json:"error"`
-	Container *apiContainer `json:"container"`
-}
-
-func decode[T any](t *testing.T, r response) T {
+func newEnv(t *testing.T, cs ...lifecycle.Observed) *webtest.Env {
 	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", ct)
-	}
-	var v T
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil {
-		t.Fatalf("decode %q: %v", r.body, err)
-	}
-	return v
+	return webtest.New(t, webtest.Containers(cs...))
 }
 
-var buttonTag = regexp.MustCompile(`<button[^>]*>`)
-
-// assertRow checks that body is exactly one row fragment for name in state,
-// with every button disabled when disabled is true.
-func assertRow(t *testing.T, body, name, state string, disabled bool) {
+// assertRow checks that r is exactly one row fragment for name in state,
+// answering the request (not out of band), with every button disabled when
+// disabled is true. It returns the row for further checks.
+func assertRow(t *testing.T, r response, name, state string, disabled bool) webtest.Row {
 	t.Helper()
-	if strings.Contains(strings.ToLower(body), "<html") {
-		t.Errorf("answer is a whole page, want the row fragment:\n%s", body)
+	d := r.Doc()
+	if d.IsPage() {
+		t.Errorf("answer is a whole page, want the row fragment:\n%s", r.Body)
 	}
-	if !strings.HasPrefix(strings.TrimSpace(body), `<div id="row-`+name+`"`) {
-		t.Errorf("answer does not start with the row of %s:\n%s", name, body)
+	if top := d.Top(); top.Length() != 1 || !top.Is("[role=row]") {
+		t.Errorf("answer is not one row alone (%d top-level elements):\n%s", top.Length(), r.Body)
 	}
-	if n := strings.Count(body, `role="row"`); n != 1 {
-		t.Errorf("answer has %d rows, want 1:\n%s", n, body)
+	if n := d.Find("[role=row]").Length(); n != 1 {
+		t.Errorf("answer has %d rows, want 1:\n%s", n, r.Body)
 	}
-	if !strings.Contains(body, `data-state="`+state+`"`) {
-		t.Errorf("row is not in state %s:\n%s", state, body)
+	row := d.Row(name)
+	if row.ID() != webtest.RowID(name) {
+		t.Errorf("row id = %q, want %q", row.ID(), webtest.RowID(name))
 	}
-	if strings.Contains(body, "hx-swap-oob") {
-		t.Errorf("a row answering the request must not be out of band:\n%s", body)
+	if row.State() != state {
+		t.Errorf("row is in state %q, want %s:\n%s", row.State(), state, row.HTML())
 	}
-	tags := buttonTag.FindAllString(body, -1)
-	if len(tags) == 0 {
-		t.Errorf("row has no buttons:\n%s", body)
+	if d.Has("[hx-swap-oob]") {
+		t.Errorf("a row answering the request must not be out of band:\n%s", r.Body)
 	}
-	for _, tag := range tags {
-		if got := strings.Contains(tag, " disabled"); got != disabled {
-			t.Errorf("button %s: disabled = %v, want %v", tag, got, disabled)
+	buttons := row.Buttons()
+	if len(buttons) == 0 {
+		t.Errorf("row has no buttons:\n%s", row.HTML())
+	}
+	for _, b := range buttons {
+		if b.Disabled != disabled {
+			t.Errorf("button %s: disabled = %v, want %v", b.Op, b.Disabled, disabled)
 		}
 	}
+	return row
 }
 
 func TestStopAnswersAtOnceWithTheStoppingStateWhileTheEngineStillWorks(t *testing.T) {
 	tests := []struct {
-		kind  string
+		kind  webtest.Kind
 		check func(t *testing.T, r response)
 	}{
 		{htmx, func(t *testing.T, r response) {
-			if r.status != http.StatusOK {
-				t.Fatalf("status = %d, want 200; body:\n%s", r.status, r.body)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status = %d, want 200; body:\n%s", r.Status, r.Body)
 			}
-			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Errorf("Content-Type = %q, want text/html", ct)
 			}
-			assertRow(t, r.body, "web", "stopping", true)
-			for _, want := range []string{"Stopping…", `class="spinner"`, "badge-transition", "(stop timeout 10 s)", `data-op="stop"`, `data-op="restart"`} {
-				if !strings.Contains(r.body, want) {
-					t.Errorf("row lacks %q:\n%s", want, r.body)
+			row := assertRow(t, r, "web", "stopping", true)
+			if got := row.Label(); got != "Stopping…" {
+				t.Errorf("state label = %q, want Stopping…", got)
+			}
+			badge := row.TestID("state")
+			if !badge.HasClass("badge-transition") || badge.Find(".spinner").Length() != 1 {
+				t.Errorf("state badge is not a transition with a spinner:\n%s", row.HTML())
+			}
+			if !strings.Contains(webtest.Text(row.Selection), "(stop timeout 10 s)") {
+				t.Errorf("row does not show the stop timeout:\n%s", row.HTML())
+			}
+			for _, op := range []string{"stop", "restart"} {
+				if _, ok := row.Button(op); !ok {
+					t.Errorf("row has no %s button: %v", op, row.Ops())
 				}
 			}
 		}},
 		{plain, func(t *testing.T, r response) {
-			if r.status != http.StatusSeeOther {
-				t.Fatalf("status = %d, want 303; body:\n%s", r.status, r.body)
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("status = %d, want 303; body:\n%s", r.Status, r.Body)
 			}
-			if loc := r.header.Get("Location"); loc != "/" {
+			if loc := r.Header.Get("Location"); loc != "/" {
 				t.Errorf("Location = %q, want /", loc)
 			}
 		}},
 		{api, func(t *testing.T, r response) {
-			if r.status != http.StatusAccepted {
-				t.Fatalf("status = %d, want 202; body:\n%s", r.status, r.body)
+			if r.Status != http.StatusAccepted {
+				t.Fatalf("status = %d, want 202; body:\n%s", r.Status, r.Body)
 			}
-			c := decode[apiContainer](t, r)
+			c := webtest.Decode[webtest.APIContainer](t, r)
 			if c.Name != "web" || c.State != "stopping" || c.Error != "" {
 				t.Errorf("answer = %+v, want web stopping without error", c)
 			}
@@ -294,32 +117,32 @@ func TestStopAnswersAtOnceWithTheStoppingStateWhileTheEngineStillWorks(t *testin
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind, func(t *testing.T) {
+		t.Run(string(tt.kind), func(t *testing.T) {
 			e := newEnv(t, fake.Running("web"), fake.Exited("db"))
-			release := e.hold(lifecycle.Stop, "web")
+			release := e.Hold(lifecycle.Stop, "web")
 
-			r := e.post("/containers/web/stop", tt.kind)
+			r := e.Post("/containers/web/stop", tt.kind)
 			tt.check(t, r)
 
 			// The engine is still holding the stop: the answer did not wait.
-			e.waitForOpCall("stop web")
-			if got := e.container("web").State; got != lifecycle.Stopping {
+			e.WaitCall("stop web")
+			if got := e.Container("web").State; got != lifecycle.Stopping {
 				t.Errorf("stored state while the engine works = %s, want stopping", got)
 			}
-			if n := len(e.m.Running()); n != 1 {
+			if n := len(e.Manager.Running()); n != 1 {
 				t.Errorf("%d jobs running, want 1", n)
 			}
-			if s := e.engine.State("web"); s != "running" {
+			if s := e.Engine.State("web"); s != "running" {
 				t.Errorf("engine state before release = %q, want running", s)
 			}
 
 			release()
-			e.waitIdle()
-			c := e.container("web")
+			e.WaitIdle()
+			c := e.Container("web")
 			if c.State != lifecycle.Stopped || c.EngineState != "exited" || c.Busy() {
 				t.Errorf("after the engine finished: state %s (%s), busy %v; want stopped (exited), idle", c.State, c.EngineState, c.Busy())
 			}
-			jobs := e.jobs()
+			jobs := e.Jobs()
 			if len(jobs) != 1 || jobs[0].Outcome != lifecycle.JobSucceeded || jobs[0].Op != lifecycle.Stop {
 				t.Errorf("jobs = %+v, want one succeeded stop", jobs)
 			}
@@ -332,28 +155,27 @@ func TestStopAnswersAtOnceWithTheStoppingStateWhileTheEngineStillWorks(t *testin
 
 func TestSecondOperationWhileOneRunsIsRefusedWithConflict(t *testing.T) {
 	tests := []struct {
-		kind  string
+		kind  webtest.Kind
 		op    string
 		check func(t *testing.T, r response)
 	}{
 		{htmx, "stop", func(t *testing.T, r response) {
-			assertRow(t, r.body, "web", "stopping", true)
-			m := regexp.MustCompile(`data-testid="notice">([^<]*)<`).FindStringSubmatch(r.body)
-			if m == nil || !strings.Contains(m[1], "already") {
-				t.Errorf("row has no notice saying the operation already runs:\n%s", r.body)
+			row := assertRow(t, r, "web", "stopping", true)
+			if !strings.Contains(row.Notice(), "already") {
+				t.Errorf("notice = %q, want it to say the operation already runs", row.Notice())
 			}
-			if r.header.Get("HX-Retarget") != "" {
-				t.Errorf("a conflict must replace the clicked row, not retarget to %q", r.header.Get("HX-Retarget"))
+			if r.Header.Get("HX-Retarget") != "" {
+				t.Errorf("a conflict must replace the clicked row, not retarget to %q", r.Header.Get("HX-Retarget"))
 			}
 		}},
 		{htmx, "restart", func(t *testing.T, r response) {
-			assertRow(t, r.body, "web", "stopping", true)
-			if !strings.Contains(r.body, `data-testid="notice">web is already Stopping…<`) {
-				t.Errorf("row has no notice saying web is already stopping:\n%s", r.body)
+			row := assertRow(t, r, "web", "stopping", true)
+			if got := row.Notice(); got != "web is already Stopping…" {
+				t.Errorf("notice = %q, want web is already Stopping…", got)
 			}
 		}},
 		{api, "stop", func(t *testing.T, r response) {
-			v := decode[apiError](t, r)
+			v := webtest.Decode[webtest.APIError](t, r)
 			if !strings.Contains(v.Error, "already") {
 				t.Errorf("error = %q, want it to say the operation already runs", v.Error)
 			}
@@ -362,43 +184,43 @@ func TestSecondOperationWhileOneRunsIsRefusedWithConflict(t *testing.T) {
 			}
 		}},
 		{plain, "stop", func(t *testing.T, r response) {
-			if !strings.HasPrefix(r.body, "<!doctype html>") {
-				t.Errorf("plain form did not get the whole page:\n%s", r.body)
+			d := r.Doc()
+			if !d.IsPage() {
+				t.Errorf("plain form did not get the whole page:\n%s", r.Body)
 			}
-			flash := regexp.MustCompile(`(?s)data-testid="flash">(.*?)</div>`).FindStringSubmatch(r.body)
-			if flash == nil || !strings.Contains(flash[1], "already") || !strings.Contains(flash[1], "Operation already running") {
-				t.Errorf("page has no flash saying the operation already runs:\n%s", r.body)
+			if flash := d.Flash(); !strings.Contains(flash, "Operation already running") || !strings.Contains(flash, "already Stopping") {
+				t.Errorf("flash = %q, want it to say the operation already runs", flash)
 			}
-			if !strings.Contains(r.body, `id="row-web"`) || !strings.Contains(r.body, `data-state="stopping"`) {
-				t.Errorf("page does not list web as stopping:\n%s", r.body)
+			if row, ok := d.FindRow("web"); !ok || row.State() != "stopping" {
+				t.Errorf("page does not list web as stopping: %v", d.RowNames())
 			}
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind+" "+tt.op, func(t *testing.T) {
+		t.Run(string(tt.kind)+" "+tt.op, func(t *testing.T) {
 			e := newEnv(t, fake.Running("web"))
-			release := e.hold(lifecycle.Stop, "web")
-			if r := e.post("/containers/web/stop", api); r.status != http.StatusAccepted {
-				t.Fatalf("first stop: status %d, want 202; body:\n%s", r.status, r.body)
+			release := e.Hold(lifecycle.Stop, "web")
+			if r := e.Post("/containers/web/stop", api); r.Status != http.StatusAccepted {
+				t.Fatalf("first stop: status %d, want 202; body:\n%s", r.Status, r.Body)
 			}
-			e.waitForOpCall("stop web")
-			version := e.container("web").Version
+			e.WaitCall("stop web")
+			version := e.Container("web").Version
 
-			r := e.post("/containers/web/"+tt.op, tt.kind)
-			if r.status != http.StatusConflict {
-				t.Fatalf("second %s: status %d, want 409; body:\n%s", tt.op, r.status, r.body)
+			r := e.Post("/containers/web/"+tt.op, tt.kind)
+			if r.Status != http.StatusConflict {
+				t.Fatalf("second %s: status %d, want 409; body:\n%s", tt.op, r.Status, r.Body)
 			}
 			tt.check(t, r)
-			if v := e.container("web").Version; v != version {
+			if v := e.Container("web").Version; v != version {
 				t.Errorf("refused request wrote the row: version %d → %d", version, v)
 			}
-			if n := len(e.jobs()); n != 1 {
+			if n := len(e.Jobs()); n != 1 {
 				t.Errorf("%d jobs recorded, want only the first", n)
 			}
 
 			release()
-			e.waitIdle()
-			if calls := e.engine.OpCalls(); len(calls) != 1 || calls[0] != "stop web" {
+			e.WaitIdle()
+			if calls := e.Engine.OpCalls(); len(calls) != 1 || calls[0] != "stop web" {
 				t.Errorf("engine op calls = %v, want only the first stop", calls)
 			}
 		})
@@ -409,7 +231,7 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 	tests := []struct {
 		name   string
 		path   string
-		kind   string
+		kind   webtest.Kind
 		status []int // any of these
 		check  func(t *testing.T, r response)
 	}{
@@ -417,7 +239,7 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 			assertFlash(t, r, "No such container", "ghost")
 		}},
 		{"unknown container, json", "/containers/ghost/stop", api, []int{404}, func(t *testing.T, r response) {
-			v := decode[apiError](t, r)
+			v := webtest.Decode[webtest.APIError](t, r)
 			if !strings.Contains(v.Error, "No such container") || !strings.Contains(v.Error, "ghost") || v.Container != nil {
 				t.Errorf("error = %+v, want no such container ghost without a container", v)
 			}
@@ -426,10 +248,10 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 			assertPage(t, r, "No such container")
 		}},
 		{"unknown operation, htmx", "/containers/web/kill", htmx, []int{400}, func(t *testing.T, r response) {
-			assertFlash(t, r, "Bad request", `unknown operation &#34;kill&#34;`)
+			assertFlash(t, r, "Bad request", `unknown operation "kill"`)
 		}},
 		{"unknown operation, json", "/containers/web/kill", api, []int{400}, func(t *testing.T, r response) {
-			v := decode[apiError](t, r)
+			v := webtest.Decode[webtest.APIError](t, r)
 			if !strings.Contains(v.Error, `unknown operation "kill"`) {
 				t.Errorf("error = %q, want it to name the unknown operation", v.Error)
 			}
@@ -440,8 +262,8 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 		{"operation in upper case", "/containers/web/STOP", api, []int{400}, nil},
 		{"name with an encoded slash", "/containers/..%2Fx/stop", api, []int{400, 404}, nil},
 		{"name with an encoded slash, htmx", "/containers/..%2Fweb/stop", htmx, []int{400, 404}, func(t *testing.T, r response) {
-			if r.header.Get("HX-Retarget") != "#flash" {
-				t.Errorf("HX-Retarget = %q, want #flash", r.header.Get("HX-Retarget"))
+			if r.Header.Get("HX-Retarget") != "#flash" {
+				t.Errorf("HX-Retarget = %q, want #flash", r.Header.Get("HX-Retarget"))
 			}
 		}},
 		{"name with spaces", "/containers/my%20web/stop", api, []int{400, 404}, nil},
@@ -449,13 +271,13 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 		{"name with a quote", "/containers/we%22b/stop", api, []int{400, 404}, nil},
 		{"name too long", "/containers/" + strings.Repeat("a", 254) + "/stop", api, []int{400}, nil},
 		{"stop a stopped container, htmx", "/containers/db/stop", htmx, []int{409}, func(t *testing.T, r response) {
-			assertRow(t, r.body, "db", "stopped", false)
-			if !strings.Contains(r.body, `data-testid="notice">cannot stop db while it is stopped<`) {
-				t.Errorf("row has no notice saying db cannot be stopped:\n%s", r.body)
+			row := assertRow(t, r, "db", "stopped", false)
+			if got := row.Notice(); got != "cannot stop db while it is stopped" {
+				t.Errorf("notice = %q, want cannot stop db while it is stopped", got)
 			}
 		}},
 		{"stop a stopped container, json", "/containers/db/stop", api, []int{409}, func(t *testing.T, r response) {
-			v := decode[apiError](t, r)
+			v := webtest.Decode[webtest.APIError](t, r)
 			if !strings.Contains(v.Error, "cannot stop") || v.Container == nil || v.Container.State != "stopped" {
 				t.Errorf("answer = %+v, want cannot stop with db stopped", v)
 			}
@@ -464,12 +286,12 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 			assertPage(t, r, "cannot stop db")
 		}},
 		{"start a running container", "/containers/web/start", api, []int{409}, func(t *testing.T, r response) {
-			if v := decode[apiError](t, r); !strings.Contains(v.Error, "cannot start") {
+			if v := webtest.Decode[webtest.APIError](t, r); !strings.Contains(v.Error, "cannot start") {
 				t.Errorf("error = %q, want cannot start", v.Error)
 			}
 		}},
 		{"restart a stopped container", "/containers/db/restart", api, []int{409}, func(t *testing.T, r response) {
-			if v := decode[apiError](t, r); !strings.Contains(v.Error, "cannot restart") {
+			if v := webtest.Decode[webtest.APIError](t, r); !strings.Contains(v.Error, "cannot restart") {
 				t.Errorf("error = %q, want cannot restart", v.Error)
 			}
 		}},
@@ -477,54 +299,57 @@ func TestRequestsThatCannotStartChangeNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, fake.Running("web"), fake.Exited("db"))
-			before := e.versions()
+			before := e.Versions()
 
-			r := e.post(tt.path, tt.kind)
-			ok := false
-			for _, s := range tt.status {
-				ok = ok || r.status == s
-			}
-			if !ok {
-				t.Fatalf("status = %d, want one of %v; body:\n%s", r.status, tt.status, r.body)
+			r := e.Post(tt.path, tt.kind)
+			if !slices.Contains(tt.status, r.Status) {
+				t.Fatalf("status = %d, want one of %v; body:\n%s", r.Status, tt.status, r.Body)
 			}
 			if tt.check != nil {
 				tt.check(t, r)
 			}
-
-			e.waitIdle()
-			if jobs := e.jobs(); len(jobs) != 0 {
-				t.Errorf("jobs recorded: %+v", jobs)
-			}
-			after := e.versions()
-			if fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Errorf("stored containers changed: %v → %v", before, after)
-			}
-			if calls := e.engine.OpCalls(); len(calls) != 0 {
-				t.Errorf("engine got op calls %v", calls)
-			}
+			assertNothingChanged(t, e, before)
 		})
 	}
 }
 
-// assertFlash checks an htmx error answer: a flash message retargeted to
-// the top of the page.
+// assertNothingChanged checks that a refused request started no job, wrote
+// no row and called no engine operation.
+func assertNothingChanged(t *testing.T, e *webtest.Env, before map[string]int64) {
+	t.Helper()
+	e.WaitIdle()
+	if jobs := e.Jobs(); len(jobs) != 0 {
+		t.Errorf("jobs recorded: %+v", jobs)
+	}
+	if after := e.Versions(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("stored containers changed: %v → %v", before, after)
+	}
+	if calls := e.Engine.OpCalls(); len(calls) != 0 {
+		t.Errorf("engine got op calls %v", calls)
+	}
+}
+
+// assertFlash checks an htmx error answer: a flash message alone,
+// retargeted to the top of the page.
 func assertFlash(t *testing.T, r response, want ...string) {
 	t.Helper()
-	if got := r.header.Get("HX-Retarget"); got != "#flash" {
+	if got := r.Header.Get("HX-Retarget"); got != "#flash" {
 		t.Errorf("HX-Retarget = %q, want #flash", got)
 	}
-	if got := r.header.Get("HX-Reswap"); got != "innerHTML" {
+	if got := r.Header.Get("HX-Reswap"); got != "innerHTML" {
 		t.Errorf("HX-Reswap = %q, want innerHTML", got)
 	}
-	if !strings.HasPrefix(strings.TrimSpace(r.body), "<div") || !strings.Contains(r.body, `data-testid="flash"`) || !strings.Contains(r.body, `role="alert"`) {
-		t.Errorf("answer is not the flash fragment:\n%s", r.body)
+	d := r.Doc()
+	if top := d.Top(); d.IsPage() || top.Length() != 1 || !top.Is(`div[data-testid=flash][role=alert]`) {
+		t.Errorf("answer is not the flash fragment alone:\n%s", r.Body)
 	}
-	if strings.Contains(r.body, "<html") || strings.Contains(r.body, `role="row"`) {
-		t.Errorf("flash answer carries more than the flash:\n%s", r.body)
+	if d.Has("[role=row]") {
+		t.Errorf("flash answer carries a row:\n%s", r.Body)
 	}
+	flash := d.Flash()
 	for _, w := range want {
-		if !strings.Contains(r.body, w) {
-			t.Errorf("flash lacks %q:\n%s", w, r.body)
+		if !strings.Contains(flash, w) {
+			t.Errorf("flash %q lacks %q", flash, w)
 		}
 	}
 }
@@ -533,15 +358,15 @@ func assertFlash(t *testing.T, r response, want ...string) {
 // flash on top.
 func assertPage(t *testing.T, r response, want string) {
 	t.Helper()
-	if !strings.HasPrefix(r.body, "<!doctype html>") {
-		t.Errorf("answer is not a whole page:\n%s", r.body)
+	d := r.Doc()
+	if !d.IsPage() {
+		t.Errorf("answer is not a whole page:\n%s", r.Body)
 	}
-	flash := regexp.MustCompile(`(?s)data-testid="flash">(.*?)</div>`).FindStringSubmatch(r.body)
-	if flash == nil || !strings.Contains(flash[1], want) {
-		t.Errorf("page has no flash with %q:\n%s", want, r.body)
+	if flash := d.Flash(); !strings.Contains(flash, want) {
+		t.Errorf("flash = %q, want it to contain %q", flash, want)
 	}
-	if !strings.Contains(r.body, `id="row-web"`) {
-		t.Errorf("error page does not list the containers:\n%s", r.body)
+	if _, ok := d.FindRow("web"); !ok {
+		t.Errorf("error page does not list the containers: %v", d.RowNames())
 	}
 }
 
@@ -549,68 +374,67 @@ func TestOperationOnAnUnscannedContainerNamesTheEngineProblem(t *testing.T) {
 	unreachable := fmt.Errorf("%w: dial unix /test.sock: connect: connection refused", lifecycle.ErrUnreachable)
 	tests := []struct {
 		name   string
-		setup  func(e *env)
-		kind   string
+		setup  func(e *webtest.Env)
+		kind   webtest.Kind
 		status int
 		want   []string
 	}{
-		{"podman unreachable, json", func(e *env) { e.engine.Down(unreachable) }, api, 503,
+		{"podman unreachable, json", func(e *webtest.Env) { e.Engine.Down(unreachable) }, api, 503,
 			[]string{"Podman unreachable", "connection refused"}},
-		{"podman unreachable, htmx", func(e *env) { e.engine.Down(unreachable) }, htmx, 503,
+		{"podman unreachable, htmx", func(e *webtest.Env) { e.Engine.Down(unreachable) }, htmx, 503,
 			[]string{"Podman unreachable", "dial unix /test.sock: connect: connection refused"}},
-		{"podman unreachable, plain form", func(e *env) { e.engine.Down(unreachable) }, plain, 503,
+		{"podman unreachable, plain form", func(e *webtest.Env) { e.Engine.Down(unreachable) }, plain, 503,
 			[]string{"Podman unreachable", "connection refused"}},
-		{"podman too slow to answer", func(e *env) { e.hold("inspect", "newbie") }, api, 504,
+		{"podman too slow to answer", func(e *webtest.Env) { e.Hold("inspect", "newbie") }, api, 504,
 			[]string{"Podman did not answer in time", "newbie"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnvWith(t, lifecycle.Config{LookupTimeout: 50 * time.Millisecond}, fake.Running("web"))
-			e.engine.Put(fake.Running("newbie")) // exists in Podman, not scanned yet
+			e := webtest.New(t, webtest.Config(lifecycle.Config{LookupTimeout: 50 * time.Millisecond}), webtest.Containers(fake.Running("web")))
+			e.Engine.Put(fake.Running("newbie")) // exists in Podman, not scanned yet
 			tt.setup(e)
-			before := e.versions()
+			before := e.Versions()
 
-			r := e.post("/containers/newbie/stop", tt.kind)
-			if r.status != tt.status {
-				t.Fatalf("status = %d, want %d; body:\n%s", r.status, tt.status, r.body)
+			r := e.Post("/containers/newbie/stop", tt.kind)
+			if r.Status != tt.status {
+				t.Fatalf("status = %d, want %d; body:\n%s", r.Status, tt.status, r.Body)
+			}
+			shown := ""
+			switch tt.kind {
+			case api:
+				shown = webtest.Decode[webtest.APIError](t, r).Error
+			case htmx:
+				assertFlash(t, r)
+				shown = r.Doc().Flash()
+			default:
+				assertPage(t, r, "Podman")
+				shown = r.Doc().Flash()
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(r.body, w) {
-					t.Errorf("answer lacks %q:\n%s", w, r.body)
+				if !strings.Contains(shown, w) {
+					t.Errorf("answer %q lacks %q", shown, w)
 				}
 			}
-			if tt.kind == htmx && r.header.Get("HX-Retarget") != "#flash" {
-				t.Errorf("HX-Retarget = %q, want #flash", r.header.Get("HX-Retarget"))
+			if strings.Contains(shown, "See the dashboard's log") {
+				t.Errorf("an engine problem is hidden as an internal error: %q", shown)
 			}
-			if strings.Contains(r.body, "See the dashboard's log") {
-				t.Errorf("an engine problem is hidden as an internal error:\n%s", r.body)
-			}
-			e.waitIdle()
-			if jobs := e.jobs(); len(jobs) != 0 {
-				t.Errorf("jobs recorded: %+v", jobs)
-			}
-			if after := e.versions(); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Errorf("stored containers changed: %v → %v", before, after)
-			}
-			if calls := e.engine.OpCalls(); len(calls) != 0 {
-				t.Errorf("engine got op calls %v", calls)
-			}
+			assertNothingChanged(t, e, before)
 		})
 	}
 }
 
 func TestOperationOnAContainerTheScanHasNotSeenYetStarts(t *testing.T) {
 	e := newEnv(t, fake.Running("web"))
-	e.engine.Put(fake.Exited("late"))
-	r := e.post("/containers/late/start", api)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("status = %d, want 202; body:\n%s", r.status, r.body)
+	e.Engine.Put(fake.Exited("late"))
+	r := e.Post("/containers/late/start", api)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202; body:\n%s", r.Status, r.Body)
 	}
-	if c := decode[apiContainer](t, r); c.State != "starting" {
+	if c := webtest.Decode[webtest.APIContainer](t, r); c.State != "starting" {
 		t.Errorf("state = %q, want starting", c.State)
 	}
-	e.waitIdle()
-	if c := e.container("late"); c.State != lifecycle.Running {
+	e.WaitIdle()
+	if c := e.Container("late"); c.State != lifecycle.Running {
 		t.Errorf("late is %s after the start, want running", c.State)
 	}
 }
@@ -623,63 +447,59 @@ func TestPagesListContainersFromTheDatabase(t *testing.T) {
 	e := newEnv(t, fake.Running("web"), fake.Exited("db"), created, paused)
 
 	t.Run("the page", func(t *testing.T) {
-		r := e.get("/")
-		if r.status != http.StatusOK {
-			t.Fatalf("status = %d, want 200", r.status)
+		r := e.Get("/")
+		if r.Status != http.StatusOK {
+			t.Fatalf("status = %d, want 200", r.Status)
 		}
-		if ct := r.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		if ct := r.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 			t.Errorf("Content-Type = %q", ct)
 		}
-		for _, want := range []string{
-			"<!doctype html>", `sse-connect="/events?stream=containers"`, `id="rows"`, "Podman: unix:///test.sock",
-			`id="row-web"`, `id="row-db"`, `id="row-fresh"`, `id="row-paused"`,
-		} {
-			if !strings.Contains(r.body, want) {
-				t.Errorf("page lacks %q", want)
+		d := r.Doc()
+		if !d.IsPage() {
+			t.Errorf("answer is not a whole page")
+		}
+		for _, sel := range []string{`[hx-ext=sse][sse-connect="/events?stream=containers"]`, "#rows", "#flash", "#toasts"} {
+			if !d.Has(sel) {
+				t.Errorf("page has no %s", sel)
 			}
+		}
+		if text := webtest.Text(d.Find("main")); !strings.Contains(text, "Podman: unix:///test.sock") {
+			t.Errorf("page does not name the engine it reads")
 		}
 		for name, label := range map[string]string{"web": "Running", "db": "Stopped", "fresh": "Stopped", "paused": "Paused"} {
-			row := rowOf(t, r.body, name)
-			if !strings.Contains(row, `data-testid="state">`+label+`</span>`) {
-				t.Errorf("row %s does not show %s:\n%s", name, label, row)
+			if got := d.Row(name).Label(); got != label {
+				t.Errorf("row %s shows %q, want %s", name, got, label)
 			}
 		}
-		if !strings.Contains(rowOf(t, r.body, "fresh"), `data-testid="status">Created<`) {
-			t.Errorf("created container does not show Created")
+		if got := d.Row("fresh").Status(); got != "Created" {
+			t.Errorf("created container's status = %q, want Created", got)
 		}
-		if strings.Contains(r.body, `id="scan-error"`) || strings.Contains(r.body, `data-testid="flash"`) {
+		if d.TestID("scan-error").Length() != 0 || d.Flash() != "" {
 			t.Errorf("a healthy page shows an error")
 		}
 	})
 
 	t.Run("the rows", func(t *testing.T) {
-		r := e.get("/rows")
-		if r.status != http.StatusOK {
-			t.Fatalf("status = %d, want 200", r.status)
+		r := e.Get("/rows")
+		if r.Status != http.StatusOK {
+			t.Fatalf("status = %d, want 200", r.Status)
 		}
-		if !strings.HasPrefix(r.body, `<div id="rows"`) || strings.Contains(r.body, "<html") || strings.Contains(r.body, "sse-connect") {
-			t.Errorf("answer is not #rows alone:\n%s", r.body)
+		d := r.Doc()
+		if top := d.Top(); d.IsPage() || top.Length() != 1 || !top.Is("#rows") || d.Has("[sse-connect]") {
+			t.Errorf("answer is not #rows alone:\n%s", r.Body)
 		}
-		if n := strings.Count(r.body, `role="row"`); n != 4 {
-			t.Errorf("%d rows, want 4", n)
-		}
-		names := regexp.MustCompile(`data-name="([^"]*)"`).FindAllStringSubmatch(r.body, -1)
-		var got []string
-		for _, n := range names {
-			got = append(got, n[1])
-		}
-		if strings.Join(got, ",") != "db,fresh,paused,web" {
-			t.Errorf("rows = %v, want ordered by name", got)
+		if got := strings.Join(d.RowNames(), ","); got != "db,fresh,paused,web" {
+			t.Errorf("rows = %s, want the four ordered by name", got)
 		}
 	})
 
 	t.Run("the API", func(t *testing.T) {
-		r := e.get("/api/containers")
-		if r.status != http.StatusOK {
-			t.Fatalf("status = %d, want 200", r.status)
+		r := e.Get("/api/containers")
+		if r.Status != http.StatusOK {
+			t.Fatalf("status = %d, want 200", r.Status)
 		}
-		cs := decode[[]apiContainer](t, r)
-		want := []apiContainer{
+		cs := webtest.Decode[[]webtest.APIContainer](t, r)
+		want := []webtest.APIContainer{
 			{Name: "db", Image: "localhost/db:latest", State: "stopped", PodmanState: "exited"},
 			{Name: "fresh", Image: "localhost/fresh:latest", State: "stopped", PodmanState: "created"},
 			{Name: "paused", Image: "localhost/paused:latest", State: "paused", PodmanState: "paused"},
@@ -698,52 +518,40 @@ func TestPagesListContainersFromTheDatabase(t *testing.T) {
 			}
 		}
 		for _, field := range []string{`"name"`, `"image"`, `"state"`, `"podman_state"`, `"error"`} {
-			if !strings.Contains(r.body, field) {
+			if !strings.Contains(r.Body, field) {
 				t.Errorf("JSON lacks field %s", field)
 			}
 		}
 	})
 }
 
-// rowOf returns the part of a page from name's row to the next row.
-func rowOf(t *testing.T, page, name string) string {
-	t.Helper()
-	i := strings.Index(page, `<div id="row-`+name+`"`)
-	if i < 0 {
-		t.Fatalf("page has no row %s", name)
-	}
-	rest := page[i+1:]
-	if j := strings.Index(rest, `<div id="row-`); j >= 0 {
-		rest = rest[:j]
-	}
-	return page[i:i+1] + rest
-}
-
 func TestEmptyDashboardAnswersWithAnEmptyList(t *testing.T) {
 	e := newEnv(t)
-	if r := e.get("/api/containers"); r.status != http.StatusOK || strings.TrimSpace(r.body) != "[]" {
-		t.Errorf("API = %d %q, want 200 []", r.status, r.body)
+	if r := e.Get("/api/containers"); r.Status != http.StatusOK || strings.TrimSpace(r.Body) != "[]" {
+		t.Errorf("API = %d %q, want 200 []", r.Status, r.Body)
 	}
-	if r := e.get("/"); r.status != http.StatusOK || strings.Contains(r.body, `role="row" data-name`) {
-		t.Errorf("page = %d, want 200 without rows", r.status)
+	r := e.Get("/")
+	if rows := r.Doc().Rows(); r.Status != http.StatusOK || len(rows) != 0 {
+		t.Errorf("page = %d with %d rows, want 200 without rows", r.Status, len(rows))
 	}
 }
 
 func TestPageWarnsWhenTheLastScanFailed(t *testing.T) {
 	e := newEnv(t, fake.Running("web"))
-	e.engine.Down(fmt.Errorf("%w: dial unix /test.sock: no such file", lifecycle.ErrUnreachable))
-	if _, err := e.m.Scan(context.Background()); err == nil {
+	e.Engine.Down(fmt.Errorf("%w: dial unix /test.sock: no such file", lifecycle.ErrUnreachable))
+	if _, err := e.Manager.Scan(context.Background()); err == nil {
 		t.Fatal("scan with the engine down worked")
 	}
-	r := e.get("/")
-	if r.status != http.StatusOK {
-		t.Fatalf("status = %d, want 200", r.status)
+	r := e.Get("/")
+	if r.Status != http.StatusOK {
+		t.Fatalf("status = %d, want 200", r.Status)
 	}
-	if !strings.Contains(r.body, `id="scan-error"`) || !strings.Contains(r.body, "no such file") {
-		t.Errorf("page does not say the scan failed:\n%s", r.body)
+	d := r.Doc()
+	if warning := d.Text("scan-error"); !strings.Contains(warning, "no such file") {
+		t.Errorf("scan warning = %q, want it to say why the scan failed", warning)
 	}
-	if !strings.Contains(r.body, `id="row-web"`) {
-		t.Errorf("page does not keep showing the last known rows")
+	if _, ok := d.FindRow("web"); !ok {
+		t.Errorf("page does not keep showing the last known rows: %v", d.RowNames())
 	}
 }
 
@@ -761,47 +569,41 @@ func TestFailedOperationRevertsTheStateAndShowsTheError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
 			e := newEnv(t, fake.Running("web"), fake.Exited("db"))
-			e.engine.Fail(lifecycle.Op(tt.op), tt.name, tt.err)
+			e.Engine.Fail(lifecycle.Op(tt.op), tt.name, tt.err)
 
-			r := e.post("/containers/"+tt.name+"/"+tt.op, api)
-			if r.status != http.StatusAccepted {
-				t.Fatalf("status = %d, want 202; body:\n%s", r.status, r.body)
+			r := e.Post("/containers/"+tt.name+"/"+tt.op, api)
+			if r.Status != http.StatusAccepted {
+				t.Fatalf("status = %d, want 202; body:\n%s", r.Status, r.Body)
 			}
-			e.waitIdle()
+			e.WaitIdle()
 
-			var got *apiContainer
-			for _, c := range decode[[]apiContainer](t, e.get("/api/containers")) {
-				if c.Name == tt.name {
-					got = &c
-				}
-			}
-			if got == nil {
+			got, ok := e.APIContainer(tt.name)
+			if !ok {
 				t.Fatalf("%s missing from the API", tt.name)
 			}
 			if got.State != tt.wantState || got.Error != tt.wantError || got.Job != nil {
-				t.Errorf("API shows %+v, want state %s, error %q, no job", *got, tt.wantState, tt.wantError)
+				t.Errorf("API shows %+v, want state %s, error %q, no job", got, tt.wantState, tt.wantError)
 			}
-			jobs := e.jobs()
+			jobs := e.Jobs()
 			if len(jobs) != 1 || jobs[0].Outcome != lifecycle.JobFailed || jobs[0].Error != tt.wantError {
 				t.Errorf("jobs = %+v, want one failed job with the error", jobs)
 			}
 
-			page := e.get("/")
-			row := rowOf(t, page.body, tt.name)
-			if !strings.Contains(row, `data-testid="error"`) || !strings.Contains(row, "row-error") {
-				t.Errorf("page row does not show the error:\n%s", row)
+			row := e.Get("/").Doc().Row(tt.name)
+			if !row.HasError() || row.Error() != tt.wantError {
+				t.Errorf("page row shows error %q, want %q:\n%s", row.Error(), tt.wantError, row.HTML())
 			}
-			if !strings.Contains(row, `data-state="`+tt.wantState+`"`) {
-				t.Errorf("page row is not back to %s:\n%s", tt.wantState, row)
+			if row.State() != tt.wantState {
+				t.Errorf("page row is %s, want back to %s", row.State(), tt.wantState)
 			}
 
 			// The next operation clears the error.
-			e.engine.Fail(lifecycle.Op(tt.op), tt.name, nil)
-			if r := e.post("/containers/"+tt.name+"/"+tt.op, api); r.status != http.StatusAccepted {
-				t.Fatalf("retry: status %d, want 202", r.status)
+			e.Engine.Fail(lifecycle.Op(tt.op), tt.name, nil)
+			if r := e.Post("/containers/"+tt.name+"/"+tt.op, api); r.Status != http.StatusAccepted {
+				t.Fatalf("retry: status %d, want 202", r.Status)
 			}
-			e.waitIdle()
-			if c := e.container(tt.name); c.Error != "" {
+			e.WaitIdle()
+			if c := e.Container(tt.name); c.Error != "" {
 				t.Errorf("error after a successful retry = %q, want none", c.Error)
 			}
 		})
@@ -810,19 +612,18 @@ func TestFailedOperationRevertsTheStateAndShowsTheError(t *testing.T) {
 
 func TestOperationOnAContainerThatVanishedRemovesIt(t *testing.T) {
 	e := newEnv(t, fake.Running("web"), fake.Running("other"))
-	release := e.hold(lifecycle.Stop, "web")
-	if r := e.post("/containers/web/stop", htmx); r.status != http.StatusOK {
-		t.Fatalf("status = %d, want 200", r.status)
+	release := e.Hold(lifecycle.Stop, "web")
+	if r := e.Post("/containers/web/stop", htmx); r.Status != http.StatusOK {
+		t.Fatalf("status = %d, want 200", r.Status)
 	}
-	e.waitForOpCall("stop web")
-	e.engine.Remove("web")
+	e.WaitCall("stop web")
+	e.Engine.Remove("web")
 	release()
-	e.waitIdle()
-	cs := decode[[]apiContainer](t, e.get("/api/containers"))
-	if len(cs) != 1 || cs[0].Name != "other" {
+	e.WaitIdle()
+	if cs := e.API(); len(cs) != 1 || cs[0].Name != "other" {
 		t.Errorf("API lists %+v, want only other", cs)
 	}
-	if r := e.post("/containers/web/start", api); r.status != http.StatusNotFound {
-		t.Errorf("start of the removed container: status %d, want 404", r.status)
+	if r := e.Post("/containers/web/start", api); r.Status != http.StatusNotFound {
+		t.Errorf("start of the removed container: status %d, want 404", r.Status)
 	}
 }

@@ -6,44 +6,54 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
+	"podboard/web/webtest"
 )
 
 func TestDismissClearsTheShownFailureAndNothingElse(t *testing.T) {
-	for _, kind := range []string{htmx, plain, api} {
-		t.Run(kind, func(t *testing.T) {
+	for _, kind := range []webtest.Kind{htmx, plain, api} {
+		t.Run(string(kind), func(t *testing.T) {
 			e := newEnv(t, fake.Running("web"))
-			e.engine.Fail(lifecycle.Stop, "web", errors.New("OCI runtime error: boom"))
-			if r := e.post("/containers/web/stop", api); r.status != http.StatusAccepted {
-				t.Fatalf("stop: %d %s", r.status, r.body)
+			e.Engine.Fail(lifecycle.Stop, "web", errors.New("OCI runtime error: boom"))
+			if r := e.Post("/containers/web/stop", api); r.Status != http.StatusAccepted {
+				t.Fatalf("stop: %d %s", r.Status, r.Body)
 			}
-			e.waitIdle()
-			before := e.container("web")
+			e.WaitIdle()
+			before := e.Container("web")
 			if before.Error == "" {
 				t.Fatal("the failure was not recorded")
 			}
 
-			r := e.post("/containers/web/dismiss", kind)
+			r := e.Post("/containers/web/dismiss", kind)
 			switch kind {
 			case htmx:
-				if r.status != http.StatusOK || !strings.Contains(r.body, `id="row-web"`) || strings.Contains(r.body, "boom") {
-					t.Fatalf("htmx dismiss: %d\n%s", r.status, r.body)
+				if r.Status != http.StatusOK {
+					t.Fatalf("htmx dismiss: %d\n%s", r.Status, r.Body)
+				}
+				row := assertRow(t, r, "web", "running", false)
+				if row.HasError() || strings.Contains(webtest.Text(row.Selection), "boom") {
+					t.Fatalf("the dismissed row still shows the failure:\n%s", row.HTML())
 				}
 			case plain:
-				if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
-					t.Fatalf("plain dismiss: %d %v", r.status, r.header)
+				if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+					t.Fatalf("plain dismiss: %d %v", r.Status, r.Header)
 				}
 			case api:
-				if r.status != http.StatusOK || !strings.Contains(r.body, `"error": ""`) {
-					t.Fatalf("json dismiss: %d %s", r.status, r.body)
+				if r.Status != http.StatusOK {
+					t.Fatalf("json dismiss: %d %s", r.Status, r.Body)
+				}
+				if c := webtest.Decode[webtest.APIContainer](t, r); c.Name != "web" || c.Error != "" {
+					t.Fatalf("json dismiss answered %+v, want web without error", c)
 				}
 			}
-			after := e.container("web")
+			after := e.Container("web")
 			if after.Error != "" || after.State != before.State {
 				t.Fatalf("after dismiss: error %q state %q, want no error and state %q", after.Error, after.State, before.State)
 			}
-			if n := len(e.jobs()); n != 1 {
+			if n := len(e.Jobs()); n != 1 {
 				t.Fatalf("%d jobs, want dismiss to add none", n)
 			}
 		})
@@ -52,40 +62,72 @@ func TestDismissClearsTheShownFailureAndNothingElse(t *testing.T) {
 
 func TestDismissOfAnUnknownContainerIsNotFound(t *testing.T) {
 	e := newEnv(t, fake.Running("web"))
-	if r := e.post("/containers/ghost/dismiss", api); r.status != http.StatusNotFound {
-		t.Fatalf("dismiss ghost: %d %s, want 404", r.status, r.body)
+	if r := e.Post("/containers/ghost/dismiss", api); r.Status != http.StatusNotFound {
+		t.Fatalf("dismiss ghost: %d %s, want 404", r.Status, r.Body)
 	}
-	if r := e.post("/containers/bad%20name/dismiss", api); r.status != http.StatusBadRequest {
-		t.Fatalf("dismiss with a bad name: %d %s, want 400", r.status, r.body)
+	if r := e.Post("/containers/bad%20name/dismiss", api); r.Status != http.StatusBadRequest {
+		t.Fatalf("dismiss with a bad name: %d %s, want 400", r.Status, r.Body)
 	}
+}
+
+// historyJob is one operation as the history page lists it.
+type historyJob struct {
+	outcome string // data-outcome
+	text    string // what the row says: when, op, container, origin, duration, outcome, error
+	link    string // the container's history link
+}
+
+func historyJobs(d *webtest.Doc) []historyJob {
+	var out []historyJob
+	d.TestID("job").Each(func(_ int, s *goquery.Selection) {
+		outcome, _ := s.Attr("data-outcome")
+		link, _ := s.Find("a[href]").Attr("href")
+		out = append(out, historyJob{outcome: outcome, text: webtest.Text(s), link: link})
+	})
+	return out
 }
 
 func TestHistoryListsOperationsWithTheirOutcome(t *testing.T) {
 	e := newEnv(t, fake.Running("web"), fake.Exited("db"))
-	e.engine.Fail(lifecycle.Start, "db", errors.New("port already in use"))
-	e.post("/containers/web/stop", api)
-	e.post("/containers/db/start", api)
-	e.waitIdle()
+	e.Engine.Fail(lifecycle.Start, "db", errors.New("port already in use"))
+	e.Post("/containers/web/stop", api)
+	e.Post("/containers/db/start", api)
+	e.WaitIdle()
 
-	all := e.get("/history")
-	if all.status != http.StatusOK {
-		t.Fatalf("/history: %d", all.status)
+	all := e.Get("/history")
+	if all.Status != http.StatusOK {
+		t.Fatalf("/history: %d", all.Status)
 	}
-	for _, want := range []string{`data-outcome="succeeded"`, `data-outcome="failed"`, "port already in use", `href="/containers/web/history"`, "127.0.0.1"} {
-		if !strings.Contains(all.body, want) {
-			t.Errorf("/history lacks %q:\n%s", want, all.body)
-		}
+	jobs := historyJobs(all.Doc())
+	if len(jobs) != 2 {
+		t.Fatalf("/history lists %d operations, want 2:\n%s", len(jobs), all.Body)
 	}
-	one := e.get("/containers/web/history")
-	if one.status != http.StatusOK || strings.Contains(one.body, "port already in use") || !strings.Contains(one.body, "Operations on web") {
-		t.Fatalf("/containers/web/history: %d\n%s", one.status, one.body)
+	byOutcome := map[string]historyJob{}
+	for _, j := range jobs {
+		byOutcome[j.outcome] = j
 	}
-	none := e.get("/containers/quiet/history")
-	if none.status != http.StatusOK || !strings.Contains(none.body, `data-testid="history-empty"`) {
-		t.Fatalf("history of a container without operations: %d\n%s", none.status, none.body)
+	stop, start := byOutcome["succeeded"], byOutcome["failed"]
+	if stop.link != "/containers/web/history" || !strings.Contains(stop.text, "stop") || !strings.Contains(stop.text, "127.0.0.1") {
+		t.Errorf("the succeeded stop of web reads %q, links %q", stop.text, stop.link)
 	}
-	if r := e.get("/containers/bad%20name/history"); r.status != http.StatusBadRequest {
-		t.Fatalf("history with a bad name: %d, want 400", r.status)
+	if start.link != "/containers/db/history" || !strings.Contains(start.text, "port already in use") {
+		t.Errorf("the failed start of db reads %q, links %q", start.text, start.link)
+	}
+
+	one := e.Get("/containers/web/history")
+	d := one.Doc()
+	if one.Status != http.StatusOK || webtest.Text(d.Find("h2")) != "Operations on web" {
+		t.Fatalf("/containers/web/history: %d\n%s", one.Status, one.Body)
+	}
+	if jobs := historyJobs(d); len(jobs) != 1 || jobs[0].outcome != "succeeded" || strings.Contains(jobs[0].text, "port already in use") {
+		t.Errorf("web's history = %+v, want its stop alone", jobs)
+	}
+	none := e.Get("/containers/quiet/history")
+	if none.Status != http.StatusOK || none.Doc().TestID("history-empty").Length() != 1 {
+		t.Fatalf("history of a container without operations: %d\n%s", none.Status, none.Body)
+	}
+	if r := e.Get("/containers/bad%20name/history"); r.Status != http.StatusBadRequest {
+		t.Fatalf("history with a bad name: %d, want 400", r.Status)
 	}
 }
 
@@ -95,29 +137,19 @@ func TestAnActionPostedFromAnotherSiteIsRefused(t *testing.T) {
 		{"Sec-Fetch-Site", "cross-site"},
 		{"Origin", "https://evil.example"},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/containers/web/stop", nil)
+		req := e.NewRequest(http.MethodPost, "/containers/web/stop", plain)
 		req.Header.Set(h.name, h.value)
-		resp, err := e.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Fatalf("POST with %s: %s answered %d, want 403", h.name, h.value, resp.StatusCode)
+		if r := e.Send(req); r.Status != http.StatusForbidden {
+			t.Fatalf("POST with %s: %s answered %d, want 403", h.name, h.value, r.Status)
 		}
 	}
-	if c := e.container("web"); c.State != lifecycle.Running || len(e.jobs()) != 0 {
+	if c := e.Container("web"); c.State != lifecycle.Running || len(e.Jobs()) != 0 {
 		t.Fatalf("a cross-site POST changed %+v", c)
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/containers/web/stop", nil)
+	req := e.NewRequest(http.MethodPost, "/containers/web/stop", plain)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if r := e.Send(req); r.Status != http.StatusSeeOther {
+		t.Fatalf("same-origin POST answered %d, want 303", r.Status)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("same-origin POST answered %d, want 303", resp.StatusCode)
-	}
-	e.waitIdle()
+	e.WaitIdle()
 }

@@ -1,0 +1,192 @@
+package webtest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Kind is how a request announces the answer it wants, as the three
+// clients of the dashboard do.
+type Kind string
+
+const (
+	// Page is a browser's plain navigation or fetch: no special header.
+	Page Kind = ""
+	// HTMX is a request made by htmx (HX-Request): it gets fragments.
+	HTMX Kind = "htmx"
+	// Form is a plain form submitted without JavaScript: it gets a
+	// redirect or a whole page.
+	Form Kind = "plain form"
+	// JSON is a script asking for application/json.
+	JSON Kind = "json"
+)
+
+// Site is a dashboard's HTTP surface as a client sees it: the Env's own
+// server, or any other (the real binary in the root tests) when built by
+// hand: webtest.Site{TB: t, URL: url, Client: client}.
+type Site struct {
+	TB     testing.TB
+	URL    string       // base URL, without a trailing slash
+	Client *http.Client // nil: a client that follows no redirects
+}
+
+// Response is an answer read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+
+	tb testing.TB
+}
+
+// Doc parses the answer's body as HTML.
+func (r Response) Doc() *Doc {
+	r.tb.Helper()
+	return Parse(r.tb, r.Body)
+}
+
+// NewRequest builds a request for path as a client of kind sends it, for a
+// test that adds headers of its own before Send.
+func (s Site) NewRequest(method, path string, kind Kind) *http.Request {
+	s.TB.Helper()
+	req, err := http.NewRequest(method, s.URL+path, nil)
+	if err != nil {
+		s.TB.Fatalf("%s %s: %v", method, path, err)
+	}
+	switch kind {
+	case HTMX:
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Current-URL", s.URL+"/")
+		if name, ok := containerOf(path); ok {
+			req.Header.Set("HX-Target", RowID(name))
+		}
+	case Form:
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case JSON:
+		req.Header.Set("Accept", "application/json")
+	}
+	return req
+}
+
+// containerOf is the container a /containers/{name}/… path names.
+func containerOf(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/containers/")
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, "/")
+	return name, ok && name != ""
+}
+
+var noRedirects = &http.Client{
+	Timeout:       Deadline,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// Send sends req and reads the whole answer; a transport error fails the
+// test.
+func (s Site) Send(req *http.Request) Response {
+	s.TB.Helper()
+	client := s.Client
+	if client == nil {
+		client = noRedirects
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		s.TB.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.TB.Fatalf("%s %s: read the answer: %v", req.Method, req.URL.Path, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b), tb: s.TB}
+}
+
+// Do sends method on path as a client of kind.
+func (s Site) Do(method, path string, kind Kind) Response {
+	s.TB.Helper()
+	return s.Send(s.NewRequest(method, path, kind))
+}
+
+// Post posts to path as a client of kind (an action, a dismiss).
+func (s Site) Post(path string, kind Kind) Response {
+	s.TB.Helper()
+	return s.Do(http.MethodPost, path, kind)
+}
+
+// Get gets path as a browser does.
+func (s Site) Get(path string) Response {
+	s.TB.Helper()
+	return s.Do(http.MethodGet, path, Page)
+}
+
+// API returns GET /api/containers, failing the test on anything but 200.
+func (s Site) API() []APIContainer {
+	s.TB.Helper()
+	r := s.Get("/api/containers")
+	if r.Status != http.StatusOK {
+		s.TB.Fatalf("GET /api/containers: %d\n%s", r.Status, r.Body)
+	}
+	return Decode[[]APIContainer](s.TB, r)
+}
+
+// APIContainer returns name as GET /api/containers reports it; ok is false
+// when it is not listed.
+func (s Site) APIContainer(name string) (APIContainer, bool) {
+	s.TB.Helper()
+	for _, c := range s.API() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return APIContainer{}, false
+}
+
+// Decode decodes a JSON answer, failing the test when it is not JSON.
+func Decode[T any](tb testing.TB, r Response) T {
+	tb.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		tb.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var v T
+	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {
+		tb.Fatalf("decode %q: %v", r.Body, err)
+	}
+	return v
+}
+
+// APIContainer is a container as the JSON API reports it: the API's
+// contract, written down from the client's side.
+type APIContainer struct {
+	Name        string     `json:"name"`
+	ID          string     `json:"id"`
+	Image       string     `json:"image"`
+	State       string     `json:"state"`
+	PodmanState string     `json:"podman_state"`
+	Status      string     `json:"status"`
+	ExitCode    int        `json:"exit_code"`
+	StartedAt   *time.Time `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at"`
+	StopTimeout int        `json:"stop_timeout"`
+	Error       string     `json:"error"`
+	Job         *APIJob    `json:"job"`
+}
+
+// APIJob is the operation in flight on a container.
+type APIJob struct {
+	ID        int64     `json:"id"`
+	Op        string    `json:"op"`
+	StartedAt time.Time `json:"started_at"`
+	PrevState string    `json:"prev_state"`
+}
+
+// APIError is the JSON answer of a refused or failed request.
+type APIError struct {
+	Error     string        `json:"error"`
+	Container *APIContainer `json:"container"`
+}
