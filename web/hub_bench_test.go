@@ -65,6 +65,39 @@ func BenchmarkHubNotify(b *testing.B) {
 	}
 }
 
+// BenchmarkHubNotifyCaller is what Notify costs the code that calls it
+// (the lifecycle manager, after each stored write) with 100 pages
+// connected: the fan-out to the pages is not waited for.
+func BenchmarkHubNotifyCaller(b *testing.B) {
+	hub := web.NewHub(slog.New(slog.DiscardHandler))
+	srv := newBenchServer(b, hub)
+	got := make(chan struct{}, 1<<20)
+	for range 100 {
+		benchClient(b, srv, got)
+	}
+	e := benchEvent("bitcoind")
+	b.ReportAllocs()
+	for b.Loop() {
+		hub.Notify(e)
+	}
+}
+
+// BenchmarkHubStalledClients publishes rows of about 8 KiB to 50 pages
+// that read and 5 that stopped reading, at the pace of the slowest reader,
+// and reports the longest silence of any reader (max-gap-ms) and how long
+// a page that connects at the 100th event, when the stalled pages' kernel
+// buffers are long full, waits for its first byte (first-byte-ms). With
+// -benchtime 200x the stalled pages stay connected throughout.
+func BenchmarkHubStalledClients(b *testing.B) {
+	rig := newStallRig(b, 50, 5)
+	res := rig.run(b, 100, func(int) bool { return b.Loop() })
+	b.ReportMetric(float64(res.maxGap.Microseconds())/1000, "max-gap-ms")
+	b.ReportMetric(float64(res.firstByte.Microseconds())/1000, "first-byte-ms")
+	if len(res.missed)+len(res.short) > 0 {
+		b.Errorf("readers missed events: %v %v", res.missed, res.short)
+	}
+}
+
 type benchServer struct {
 	url    string
 	client *http.Client
