@@ -234,7 +234,8 @@ const stallWindow = 32
 
 // run publishes events (each one a container's new row, with its number in
 // the image) at the pace of the slowest reader while more returns true,
-// and before event probeAt connects a new page and times its first byte.
+// and before event probeAt (if not negative) connects a new page and times
+// its first byte.
 func (rig *stallRig) run(tb testing.TB, probeAt int, more func(n int) bool) stallResult {
 	tb.Helper()
 	pad := strings.Repeat("x", stallEventSize/3) // the image shows three times in a row
@@ -255,7 +256,7 @@ func (rig *stallRig) run(tb testing.TB, probeAt int, more func(n int) bool) stal
 	rig.waitReaders(tb, n)
 
 	res := stallResult{events: n}
-	if n > probeAt {
+	if probeAt >= 0 && n > probeAt {
 		select {
 		case res.firstByte = <-probe:
 		case <-time.After(30 * time.Second):

@@ -665,3 +665,20 @@ func TestPagesThatStopReadingDelayNoOtherPage(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseLetsTheServerCloseWithinASecondEvenWithAStalledPage(t *testing.T) {
+	rig := newStallRig(t, 0, 1)
+	rig.run(t, -1, func(n int) bool { return n < 100 }) // its kernel buffers fill; its queue does not
+	rig.hub.Sync()
+
+	start := time.Now()
+	rig.hub.Close()
+	closed := make(chan struct{})
+	go func() { rig.srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Logf("the server closed %v after the hub", time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server still waits for the stalled page's stream 5s after hub.Close")
+	}
+}
