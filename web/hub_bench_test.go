@@ -93,7 +93,7 @@ func BenchmarkHubNotifyCaller(b *testing.B) {
 func BenchmarkHubStalledClients(b *testing.B) {
 	for _, stalled := range []int{0, 5} {
 		b.Run(fmt.Sprintf("stalled=%d", stalled), func(b *testing.B) {
-			rig := newStallRig(b, 50, stalled)
+			rig := newStallRig(b, 50, stalled, 0)
 			res := rig.run(b, 100, func(int) bool { return b.Loop() })
 			b.ReportMetric(float64(res.maxGap.Microseconds())/1000, "max-gap-ms")
 			b.ReportMetric(float64(res.firstByte.Microseconds())/1000, "first-byte-ms")

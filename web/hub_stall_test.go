@@ -35,20 +35,25 @@ type stallRig struct {
 	dropped chan string // remote addresses of connections the server closed
 
 	progress chan struct{} // a reader got an event
+
+	// eventSize is about how many bytes one published event weighs on the
+	// wire: enough that a few fill a stalled client's kernel buffers.
+	eventSize int
 }
 
-// stallEventSize is about how many bytes one published event weighs on
-// the wire: enough that a few fill a stalled client's kernel buffers.
-const stallEventSize = 8 << 10
-
-func newStallRig(tb testing.TB, readers, stalled int) *stallRig {
+// newStallRig connects the pages; writeTimeout, if not zero, replaces the
+// hub's default.
+func newStallRig(tb testing.TB, readers, stalled int, writeTimeout time.Duration) *stallRig {
 	tb.Helper()
 	hub := web.NewHub(slog.New(slog.DiscardHandler))
+	if writeTimeout != 0 {
+		hub.WriteTimeout = writeTimeout
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/events", hub)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener = smallSendBuffers{srv.Listener}
-	rig := &stallRig{hub: hub, srv: srv, dropped: make(chan string, 1024), progress: make(chan struct{}, 1)}
+	rig := &stallRig{hub: hub, srv: srv, dropped: make(chan string, 1024), progress: make(chan struct{}, 1), eventSize: 8 << 10}
 	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		if s == http.StateClosed || s == http.StateHijacked {
 			select {
@@ -238,7 +243,7 @@ const stallWindow = 32
 // its first byte.
 func (rig *stallRig) run(tb testing.TB, probeAt int, more func(n int) bool) stallResult {
 	tb.Helper()
-	pad := strings.Repeat("x", stallEventSize/3) // the image shows three times in a row
+	pad := strings.Repeat("x", rig.eventSize/3) // the image shows three times in a row
 	start := time.Now()
 	for _, r := range rig.readers {
 		r.start(start)
