@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,28 +15,63 @@ import (
 	"podboard/templates"
 )
 
-// Stream is the one SSE stream every page listens to.
+// Stream is the name of the one public stream: pages connect to
+// /events?stream=containers (a bare /events is the same). Inside, every
+// connection gets a stream of its own; see ServeHTTP.
 const Stream = "containers"
 
-// Hub carries lifecycle events to every open page over Server-Sent Events:
-// each event becomes a re-rendered row that htmx swaps in out of band.
-type Hub struct {
-	srv  *sse.Server
-	log  *slog.Logger
-	now  func() time.Time
-	once sync.Once
+// ResyncEvent is the SSE event name that makes pages fetch the table again
+// after live updates were dropped.
+const ResyncEvent = "resync"
 
+// queueSize is how many events Notify holds for the hub's goroutine. A
+// scan's burst is one event per changed container, so this many
+// containers can change in one scan before events are dropped (and the
+// pages told to resync). The goroutine renders an event in about 10 µs
+// and never waits for a page, so the queue only fills when the process is
+// starved of CPU.
+const queueSize = 4096
+
+// Hub carries lifecycle events to every open page over Server-Sent Events:
+// each event becomes a rendered fragment that htmx swaps in out of band.
+//
+// Notify only queues the event. One goroutine, started by NewHub and
+// stopped by Close, takes the events in turn, drops those older than what
+// the pages were already sent (Event.Seq), renders each once and hands the
+// same bytes to every connection without waiting for any of them.
+type Hub struct {
+	srv *sse.Server
+	log *slog.Logger
+	now func() time.Time
+
+	queue   chan queued
+	wake    chan struct{} // nudges the goroutine after a drop
+	quit    chan struct{} // closed by Close
+	done    chan struct{} // closed when the goroutine has returned
+	once    sync.Once
+	closed  atomic.Bool
 	dropped atomic.Bool // an event was dropped since the last resync
 
-	// WriteTimeout bounds each write to one client, so that a client that
-	// stopped reading (a laptop asleep with its connection open) is dropped
-	// instead of stalling the stream for everyone.
+	mu     sync.Mutex
+	conns  map[string]*client // by internal stream id
+	nextID uint64
+	shut   bool // Close ran: no new connections
+
+	// WriteTimeout bounds each write to one client. A client that stops
+	// reading is dropped as soon as its queue is full; this bounds how
+	// long its last write may hang before that.
 	WriteTimeout time.Duration
+}
+
+// queued is one item of the hub's queue: an event, or a Sync's marker.
+type queued struct {
+	event  lifecycle.Event
+	synced chan struct{} // closed once the items before it are published
 }
 
 var _ lifecycle.Notifier = (*Hub)(nil)
 
-// NewHub returns a hub with its stream created.
+// NewHub returns a hub whose goroutine runs until Close.
 func NewHub(log *slog.Logger) *Hub {
 	srv := sse.New()
 	// Pages render the current state from the database when they load, so
@@ -47,61 +80,201 @@ func NewHub(log *slog.Logger) *Hub {
 	// Rows are multi-line HTML: every line needs its own "data:" field.
 	srv.SplitData = true
 	srv.AutoStream = false
+	srv.BufferSize = clientQueue
 	srv.Headers["X-Accel-Buffering"] = "no"
-	srv.CreateStream(Stream)
-	return &Hub{srv: srv, log: log, now: time.Now, WriteTimeout: 10 * time.Second}
+	h := &Hub{
+		srv:          srv,
+		log:          log,
+		now:          time.Now,
+		queue:        make(chan queued, queueSize),
+		wake:         make(chan struct{}, 1),
+		quit:         make(chan struct{}),
+		done:         make(chan struct{}),
+		conns:        map[string]*client{},
+		WriteTimeout: 10 * time.Second,
+	}
+	go h.run()
+	return h
 }
 
-// Notify implements lifecycle.Notifier: it renders the event's fragment and
-// queues it for every client without blocking the caller.
+// Notify implements lifecycle.Notifier: it queues the event and returns at
+// once. When the queue is full the event is dropped, and once the queue
+// has drained the pages are told to fetch the whole table.
 func (h *Hub) Notify(e lifecycle.Event) {
-	h.resyncIfDropped()
-	if !h.srv.TryPublish(Stream, &sse.Event{Data: h.Render(e)}) {
-		// The pages missed this row; once the queue has room again they
-		// are told to fetch the whole table.
-		h.dropped.Store(true)
-		h.log.Warn("live update dropped: the event queue is full; pages will resync", "container", e.Container.Name)
+	if h.closed.Load() {
+		return
+	}
+	select {
+	case h.queue <- queued{event: e}:
+	default:
+		if !h.dropped.Swap(true) {
+			h.log.Warn("live updates dropped: the hub's queue is full; pages will fetch the table again", "container", e.Container.Name)
+		}
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// resyncIfDropped tells the pages to fetch the table again when events were
-// dropped since the last time, as soon as the queue takes the message.
-func (h *Hub) resyncIfDropped() {
-	if h.dropped.Load() && h.srv.TryPublish(Stream, &sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")}) {
-		h.dropped.Store(false)
+// Sync returns once every event queued before it has been handed to the
+// connections (not necessarily written to them), or the hub is closed.
+// Tests use it to know the hub has caught up without waiting for time.
+func (h *Hub) Sync() {
+	synced := make(chan struct{})
+	select {
+	case h.queue <- queued{synced: synced}:
+	case <-h.done:
+		return
+	}
+	select {
+	case <-synced:
+	case <-h.done:
 	}
 }
 
-// ResyncEvent is the SSE event name that makes pages fetch the table again
-// after live updates were dropped.
-const ResyncEvent = "resync"
+// Close stops the hub's goroutine and ends every client's stream; events
+// still queued are dropped. Call it before the HTTP server's Shutdown,
+// which otherwise waits for the streams forever. A second Close does
+// nothing.
+func (h *Hub) Close() {
+	h.once.Do(func() {
+		h.closed.Store(true)
+		close(h.quit)
+		<-h.done
+		h.endAll()
+	})
+}
 
-// Render is the SSE payload for e: the row, swapped in place out of band
-// (or deleted), and for an operation that ended with a failure a toast.
+// run renders and publishes the queued events in order until Close.
+func (h *Hub) run() {
+	defer close(h.done)
+	seen := newOrder()
+	for {
+		var q queued
+		select {
+		case <-h.quit:
+			return
+		case q = <-h.queue:
+			if q.synced == nil {
+				h.deliver(seen, q.event)
+			}
+		case <-h.wake:
+		}
+		// The resync goes after every event queued before the drop, so
+		// that the table the pages fetch is not older than what they were
+		// sent.
+		if len(h.queue) == 0 && h.dropped.CompareAndSwap(true, false) {
+			h.publish(&sse.Event{Event: []byte(ResyncEvent), Data: []byte("resync")})
+		}
+		if q.synced != nil {
+			close(q.synced)
+		}
+	}
+}
+
+// deliver publishes e, or only its failure toast when the pages already
+// have a newer row: the operator must still learn that the job failed.
+func (h *Hub) deliver(seen *order, e lifecycle.Event) {
+	var data []byte
+	switch {
+	case seen.admit(e):
+		data = h.Render(e)
+	case failed(e):
+		data = renderToast(*e.Ended)
+	default:
+		return
+	}
+	h.publish(&sse.Event{Data: data})
+}
+
+// order remembers what the pages were sent, so that an event that reaches
+// the hub after a newer one of the same container (Notify runs outside the
+// lifecycle lock, so events race) is not shown over it. It belongs to the
+// hub's goroutine.
+type order struct {
+	rows   map[string]int64 // the Seq last sent, by container name
+	health int64            // the Seq of the last health event sent
+}
+
+func newOrder() *order { return &order{rows: map[string]int64{}} }
+
+// admit reports whether e's row (or scan status) should be sent, and
+// records it. Seq 0 is unordered and always sent.
+//
+// A Delete forgets the container: a container created again under the
+// same name starts its row's versions, and so its Seq, from 1. An older
+// update that arrives after the delete is then sent, but it targets a row
+// the pages no longer have, so htmx drops it.
+func (o *order) admit(e lifecycle.Event) bool {
+	if e.Health != nil {
+		if e.Seq == 0 {
+			return true
+		}
+		if e.Seq <= o.health {
+			return false
+		}
+		o.health = e.Seq
+		return true
+	}
+	name := e.Container.Name
+	if e.Seq != 0 && e.Seq <= o.rows[name] {
+		return false
+	}
+	switch {
+	case e.Kind == lifecycle.Delete:
+		delete(o.rows, name)
+	case e.Seq != 0:
+		o.rows[name] = e.Seq
+	}
+	return true
+}
+
+// failed reports whether e ends a job that failed.
+func failed(e lifecycle.Event) bool {
+	return e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed
+}
+
+// Render is the SSE payload for e, by its kind: a new row inserted before
+// the empty-table line, a row swapped in place, or a row deleted, each out
+// of band, with what a screen reader should say; for an operation that
+// ended with a failure, a toast too.
 func (h *Hub) Render(e lifecycle.Event) []byte {
 	var buf bytes.Buffer
 	ctx := context.Background()
 	switch {
 	case e.Health != nil:
 		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
-	case e.Removed():
+	case e.Kind == lifecycle.Delete:
 		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
 		_ = templates.Announce(e.Container.Name+" was removed").Render(ctx, &buf)
+	case e.Kind == lifecycle.Insert:
+		_ = templates.Inserted(templates.NewRow(e.Container, h.now())).Render(ctx, &buf)
+		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
 	default:
 		_ = templates.RowItem(templates.NewRow(e.Container, h.now()), true).Render(ctx, &buf)
 		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
 	}
-	if e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed {
+	if failed(e) {
 		_ = templates.Toast(*e.Ended).Render(ctx, &buf)
 	}
-	// A carriage return would end an SSE line early.
-	return bytes.ReplaceAll(buf.Bytes(), []byte("\r"), nil)
+	return sseSafe(buf.Bytes())
 }
+
+// renderToast is the toast of a failed job alone.
+func renderToast(j lifecycle.Job) []byte {
+	var buf bytes.Buffer
+	_ = templates.Toast(j).Render(context.Background(), &buf)
+	return sseSafe(buf.Bytes())
+}
+
+// sseSafe strips carriage returns, which would end an SSE line early.
+func sseSafe(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r"), nil) }
 
 // announcement is what a screen reader says about a changed row.
 func announcement(e lifecycle.Event) string {
 	c := e.Container
-	if e.Ended != nil && e.Ended.Outcome == lifecycle.JobFailed {
+	if failed(e) {
 		return fmt.Sprintf("%s of %s failed; it is %s", e.Ended.Op, c.Name, c.State.Label())
 	}
 	return fmt.Sprintf("%s is %s", c.Name, c.State.Label())
@@ -118,55 +291,7 @@ func (h *Hub) Heartbeat(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.resyncIfDropped()
-			h.srv.TryPublish(Stream, &sse.Event{Comment: []byte("ping")})
+			h.publish(&sse.Event{Comment: []byte("ping")})
 		}
 	}
 }
-
-// ServeHTTP serves GET /events. The stream defaults to the only one there
-// is, so a bare /events works.
-func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("stream") == "" {
-		q := r.URL.Query()
-		q.Set("stream", Stream)
-		r.URL.RawQuery = q.Encode()
-	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: h.WriteTimeout, cancel: cancel}
-	h.srv.ServeHTTP(dw, r.WithContext(ctx))
-}
-
-// Close ends every client's stream. Call it before the HTTP server's
-// Shutdown, which otherwise waits for the streams forever.
-func (h *Hub) Close() { h.once.Do(h.srv.Close) }
-
-// deadlineWriter sets a write deadline before each write and, when a write
-// fails, cancels the request so the SSE library unsubscribes the client.
-type deadlineWriter struct {
-	http.ResponseWriter
-	rc      *http.ResponseController
-	timeout time.Duration
-	cancel  context.CancelFunc
-}
-
-func (d *deadlineWriter) Write(p []byte) (int, error) {
-	if d.timeout > 0 {
-		_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
-	}
-	n, err := d.ResponseWriter.Write(p)
-	if err != nil {
-		d.cancel()
-	}
-	return n, err
-}
-
-func (d *deadlineWriter) Flush() {
-	if err := d.rc.Flush(); err != nil && !strings.Contains(err.Error(), "not supported") {
-		d.cancel()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }

@@ -39,11 +39,11 @@ func BenchmarkHubRender(b *testing.B) {
 	b.SetBytes(int64(n))
 }
 
-// BenchmarkHubNotify is publishing one event as the manager does, under its
-// lock: render and queue. clients is how many pages are connected; the
-// writes to them happen in their own goroutines, after Notify returns, so
-// every iteration waits until each client has read the event, which keeps
-// the queue from filling and makes the figure the whole fan-out.
+// BenchmarkHubNotify is one event's whole trip to the pages: Notify queues
+// it, the hub's goroutine renders it and hands it to every connection,
+// and each connection's goroutine writes it. clients is how many pages
+// are connected; every iteration waits until each has read the event, so
+// no queue fills. With clients=0 it is the cost of queueing alone.
 func BenchmarkHubNotify(b *testing.B) {
 	for _, clients := range []int{0, 10, 100} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
@@ -60,6 +60,45 @@ func BenchmarkHubNotify(b *testing.B) {
 				for range clients {
 					<-got
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkHubNotifyCaller is what Notify costs the code that calls it
+// (the lifecycle manager, after each stored write) with 100 pages
+// connected: the fan-out to the pages is not waited for.
+func BenchmarkHubNotifyCaller(b *testing.B) {
+	hub := web.NewHub(slog.New(slog.DiscardHandler))
+	srv := newBenchServer(b, hub)
+	got := make(chan struct{}, 1<<20)
+	for range 100 {
+		benchClient(b, srv, got)
+	}
+	e := benchEvent("bitcoind")
+	b.ReportAllocs()
+	for b.Loop() {
+		hub.Notify(e)
+	}
+}
+
+// BenchmarkHubStalledClients publishes rows of about 8 KiB to 50 pages
+// that read and 5 that stopped reading, at the pace of the slowest reader,
+// and reports the longest silence of any reader (max-gap-ms) and how long
+// a page that connects at the 100th event, when the stalled pages' kernel
+// buffers are long full, waits for its first byte (first-byte-ms). With
+// -benchtime 200x the stalled pages stay connected throughout.
+// stalled=0 is the same run without them, for comparison: the difference
+// is what the stalled pages cost the others.
+func BenchmarkHubStalledClients(b *testing.B) {
+	for _, stalled := range []int{0, 5} {
+		b.Run(fmt.Sprintf("stalled=%d", stalled), func(b *testing.B) {
+			rig := newStallRig(b, 50, stalled, 0)
+			res := rig.run(b, 100, func(int) bool { return b.Loop() })
+			b.ReportMetric(float64(res.maxGap.Microseconds())/1000, "max-gap-ms")
+			b.ReportMetric(float64(res.firstByte.Microseconds())/1000, "first-byte-ms")
+			if len(res.missed)+len(res.short) > 0 {
+				b.Errorf("readers missed events: %v %v", res.missed, res.short)
 			}
 		})
 	}

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/r3labs/sse/v2"
+)
+
+// r3labs/sse hands an event to a stream's subscribers one after another,
+// each with a blocking send into the subscriber's 64-event buffer: one page
+// that stops reading would hold up every other page of its stream until its
+// write timed out. So every connection gets a stream of its own, and the
+// hub publishes to each without blocking (TryPublish). A connection whose
+// queue is full is dropped: its request ends, the browser reconnects, and
+// the page fetches the table again on every reconnection. (Telling it to
+// resync instead would not work: the resync would queue behind the events
+// it cannot read.)
+
+// clientQueue is how many events a connection's stream holds on top of
+// r3labs' 64 per subscriber: about 256 rows, more than a scan's burst on a
+// host of a few hundred containers, so a page that keeps reading is never
+// dropped for a burst it is reading through.
+const clientQueue = 192
+
+// closeGrace is how long Close lets each stream write what it still holds.
+const closeGrace = time.Second
+
+// errDropped fails the writes to a connection that was dropped.
+var errDropped = errors.New("live page dropped: its queue was full")
+
+// client is one /events connection.
+type client struct {
+	id      string // its internal stream: never a name a request can ask for
+	remote  string
+	cancel  context.CancelFunc // ends the request
+	w       *deadlineWriter
+	dropped bool // guarded by Hub.mu
+}
+
+// ServeHTTP serves GET /events and GET /events?stream=containers. Any
+// other stream is a 400, which also keeps the connections' own streams out
+// of reach.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name := r.URL.Query().Get("stream"); name != "" && name != Stream {
+		http.Error(w, fmt.Sprintf("unknown stream %q: the only stream is %q (GET /events?stream=%s)", name, Stream, Stream), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: h.WriteTimeout, cancel: cancel}
+	c := h.connect(cancel, dw, r.RemoteAddr)
+	if c == nil {
+		http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.disconnect(c)
+
+	// The library reads the stream's name from the query: give it this
+	// connection's, on a copy of the URL (r.WithContext shares it).
+	u := *r.URL
+	u.RawQuery = url.Values{"stream": {c.id}}.Encode()
+	r = r.WithContext(ctx)
+	r.URL = &u
+	h.srv.ServeHTTP(dw, r)
+}
+
+// connect creates the connection's stream, or returns nil after Close.
+func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote string) *client {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return nil
+	}
+	h.nextID++
+	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, cancel: cancel, w: w}
+	h.srv.CreateStream(c.id)
+	h.conns[c.id] = c
+	return c
+}
+
+// disconnect removes the stream of a connection whose request has ended.
+// By then the library has unsubscribed it, so removing the stream leaves
+// no goroutine behind.
+func (h *Hub) disconnect(c *client) {
+	h.mu.Lock()
+	delete(h.conns, c.id)
+	h.mu.Unlock()
+	h.srv.RemoveStream(c.id)
+}
+
+// publish hands ev to every connection without waiting for any, and drops
+// the connections whose queue is full.
+func (h *Hub) publish(ev *sse.Event) {
+	var dropped []*client
+	h.mu.Lock()
+	for id, c := range h.conns {
+		if c.dropped || h.srv.TryPublish(id, ev) {
+			continue
+		}
+		c.dropped = true
+		c.w.endBy(time.Unix(1, 0), true) // a write in progress fails now
+		c.cancel()
+		dropped = append(dropped, c)
+	}
+	h.mu.Unlock()
+	for _, c := range dropped {
+		h.log.Warn("live page dropped: it stopped reading; it will reconnect and fetch the table", "remote", c.remote)
+	}
+}
+
+// endAll ends every stream after what it holds is written (for at most
+// closeGrace), so that the browsers see a clean end, and refuses new ones.
+func (h *Hub) endAll() {
+	h.mu.Lock()
+	h.shut = true
+	conns := make([]*client, 0, len(h.conns))
+	for _, c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	limit := time.Now().Add(closeGrace)
+	for _, c := range conns {
+		c.w.endBy(limit, false)
+		c.cancel()
+	}
+}
+
+// deadlineWriter sets a write deadline before each write and, when a write
+// fails, cancels the request so the SSE library unsubscribes the client.
+// endBy moves the deadline earlier, for the write in progress too.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	cancel  context.CancelFunc
+
+	mu    sync.Mutex
+	limit time.Time // no write may last past it; zero for none
+	cut   bool      // every write fails
+}
+
+// arm sets the deadline of the next write.
+func (d *deadlineWriter) arm() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cut {
+		return errDropped
+	}
+	var deadline time.Time
+	if d.timeout > 0 {
+		deadline = time.Now().Add(d.timeout)
+	}
+	if !d.limit.IsZero() && (deadline.IsZero() || d.limit.Before(deadline)) {
+		deadline = d.limit
+	}
+	if !deadline.IsZero() {
+		_ = d.rc.SetWriteDeadline(deadline)
+	}
+	return nil
+}
+
+// endBy makes every write, the one in progress included, end by t; cut
+// makes the writes to come fail at once. It is safe to call while a write
+// is blocked: that is its purpose.
+func (d *deadlineWriter) endBy(t time.Time, cut bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cut = d.cut || cut
+	if d.limit.IsZero() || t.Before(d.limit) {
+		d.limit = t
+	}
+	_ = d.rc.SetWriteDeadline(d.limit)
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if err := d.arm(); err != nil {
+		d.cancel()
+		return 0, err
+	}
+	n, err := d.ResponseWriter.Write(p)
+	if err != nil {
+		d.cancel()
+	}
+	return n, err
+}
+
+func (d *deadlineWriter) Flush() {
+	if d.arm() != nil {
+		d.cancel()
+		return
+	}
+	if err := d.rc.Flush(); err != nil && !strings.Contains(err.Error(), "not supported") {
+		d.cancel()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
