@@ -202,10 +202,10 @@ func newOrder() *order { return &order{rows: map[string]int64{}} }
 // admit reports whether e's row (or scan status) should be sent, and
 // records it. Seq 0 is unordered and always sent.
 //
-// A Delete forgets the container: a container created again under the
-// same name starts its row's versions, and so its Seq, from 1. An older
-// update that arrives after the delete is then sent, but it targets a row
-// the pages no longer have, so htmx drops it.
+// A Delete is remembered like any change: Seq comes from one sequence for
+// every row of the store, so a container created again under the same
+// name gets a higher one, and an older update that arrives after the
+// delete is not sent.
 func (o *order) admit(e lifecycle.Event) bool {
 	if e.Health != nil {
 		if e.Seq == 0 {
@@ -221,10 +221,7 @@ func (o *order) admit(e lifecycle.Event) bool {
 	if e.Seq != 0 && e.Seq <= o.rows[name] {
 		return false
 	}
-	switch {
-	case e.Kind == lifecycle.Delete:
-		delete(o.rows, name)
-	case e.Seq != 0:
+	if e.Seq != 0 {
 		o.rows[name] = e.Seq
 	}
 	return true

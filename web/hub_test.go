@@ -495,9 +495,15 @@ func TestEventsReachPagesInTheOrderTheyWereStoredWhateverOrderTheyArriveIn(t *te
 		},
 		{
 			name: "a container created again under its name after its delete is shown",
-			events: []lifecycle.Event{update(7, "old"), {Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}},
-				{Kind: lifecycle.Insert, Seq: 1, Container: row("web", "new")}},
+			events: []lifecycle.Event{update(7, "old"), {Kind: lifecycle.Delete, Seq: 8, Container: lifecycle.Container{Name: "web"}},
+				{Kind: lifecycle.Insert, Seq: 9, Container: row("web", "new")}},
 			want: []string{"old", "delete", "new"},
+		},
+		{
+			name: "a change older than the delete that arrives after it is not sent",
+			events: []lifecycle.Event{update(7, "old"), {Kind: lifecycle.Delete, Seq: 9, Container: lifecycle.Container{Name: "web"}},
+				update(8, "stale")},
+			want: []string{"old", "delete"},
 		},
 		{
 			name:   "an older scan status that arrives later is not sent",
