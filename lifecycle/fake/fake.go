@@ -24,7 +24,16 @@ type Engine struct {
 	hold       map[string]chan struct{}
 	down       error
 	calls      []string
+	counts     map[string]int // call → how many times it was received
+	waiters    []waiter       // the Called channels not closed yet
 	now        func() time.Time
+}
+
+// waiter is a channel of Called, closed once call has been received n times.
+type waiter struct {
+	call string
+	n    int
+	ch   chan struct{}
 }
 
 var _ lifecycle.Engine = (*Engine)(nil)
@@ -36,6 +45,7 @@ func New(cs ...lifecycle.Observed) *Engine {
 		latency:    map[lifecycle.Op]time.Duration{},
 		fail:       map[string]error{},
 		hold:       map[string]chan struct{}{},
+		counts:     map[string]int{},
 		now:        time.Now,
 	}
 	for _, c := range cs {
@@ -127,6 +137,43 @@ func (e *Engine) Calls() []string {
 	return append([]string(nil), e.calls...)
 }
 
+// Called returns a channel closed once the engine has received call, as
+// Calls writes it ("stop web", "list *"): at once if it already has. A test
+// waits on it instead of polling Calls. The call counts when it arrives,
+// before any hold or latency delays its answer.
+func (e *Engine) Called(call string) <-chan struct{} { return e.CalledTimes(call, 1) }
+
+// CalledTimes is Called for the n-th time call is received, counting from
+// New: a test whose set-up scanned once waits for the next scan's list with
+// CalledTimes("list *", 2).
+func (e *Engine) CalledTimes(call string, n int) <-chan struct{} {
+	ch := make(chan struct{})
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.counts[call] >= n {
+		close(ch)
+		return ch
+	}
+	e.waiters = append(e.waiters, waiter{call: call, n: n, ch: ch})
+	return ch
+}
+
+// received records call and wakes the waiters it satisfies; e.mu is held.
+func (e *Engine) received(call string) {
+	e.calls = append(e.calls, call)
+	e.counts[call]++
+	waiting := e.waiters[:0]
+	for _, w := range e.waiters {
+		if w.call == call && e.counts[call] >= w.n {
+			close(w.ch)
+			continue
+		}
+		waiting = append(waiting, w)
+	}
+	clear(e.waiters[len(waiting):]) // drop the closed channels' references
+	e.waiters = waiting
+}
+
 // OpCalls returns the stop, start and restart calls made so far.
 func (e *Engine) OpCalls() []string {
 	var out []string
@@ -152,7 +199,7 @@ func (e *Engine) State(name string) string {
 // the failure injected for it.
 func (e *Engine) enter(ctx context.Context, op lifecycle.Op, name string) error {
 	e.mu.Lock()
-	e.calls = append(e.calls, string(op)+" "+name)
+	e.received(string(op) + " " + name)
 	hold := e.hold[string(op)+"/"+name]
 	if hold == nil {
 		hold = e.hold[string(op)+"/*"]

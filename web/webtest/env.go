@@ -311,24 +311,21 @@ func (e *Env) Hold(op lifecycle.Op, name string) (release func()) {
 }
 
 // WaitCall waits until the engine has been asked for call, as the fake
-// engine writes it ("stop web", "inspect newbie"). The fake engine has no
-// signal for a call, so this polls it.
+// engine writes it ("stop web", "inspect newbie").
 func (e *Env) WaitCall(call string) {
 	e.TB.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	timeout := time.After(Deadline)
-	for {
-		for _, c := range e.Engine.Calls() {
-			if c == call {
-				return
-			}
-		}
-		select {
-		case <-tick.C:
-		case <-timeout:
-			e.TB.Fatalf("the engine never got %q within %s; calls: %v", call, Deadline, e.Engine.Calls())
-		}
+	e.WaitCalls(call, 1)
+}
+
+// WaitCalls waits until the engine has been asked for call n times since
+// New, the scan New runs included: after New, the next scan's engine list
+// is WaitCalls("list *", 2).
+func (e *Env) WaitCalls(call string, n int) {
+	e.TB.Helper()
+	select {
+	case <-e.Engine.CalledTimes(call, n):
+	case <-time.After(Deadline):
+		e.TB.Fatalf("the engine did not get %q %d times within %s; calls: %v", call, n, Deadline, e.Engine.Calls())
 	}
 }
 

@@ -1,7 +1,9 @@
 package webtest
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,16 +115,29 @@ func (e *Env) NextEvent(from int, what string, match func(lifecycle.Event) bool)
 	return e.events.next(e.TB, Deadline, from, what, match, e.dumpEvents)
 }
 
-// States lists, in publish order, the states published for name, with
-// "removed" for a removal.
+// EventsOf returns the events published for the container name, in the
+// order their changes were stored (by Seq). The manager publishes without
+// a lock, so two changes may reach the notifier in the other order; Events
+// keeps the order of arrival, EventsOf the order of the rows' versions.
+func (e *Env) EventsOf(name string) []lifecycle.Event {
+	var out []lifecycle.Event
+	for _, ev := range e.Events() {
+		if ev.Health == nil && ev.Container.Name == name {
+			out = append(out, ev)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b lifecycle.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
+}
+
+// States lists the states published for name in the order they were
+// stored (see EventsOf), with "removed" for a removal.
 func (e *Env) States(name string) []string {
 	var out []string
-	for _, ev := range e.Events() {
-		switch {
-		case ev.Container.Name != name:
-		case ev.Removed():
+	for _, ev := range e.EventsOf(name) {
+		if ev.Removed() {
 			out = append(out, "removed")
-		default:
+		} else {
 			out = append(out, string(ev.Container.State))
 		}
 	}

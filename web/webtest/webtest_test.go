@@ -343,3 +343,56 @@ func TestDocFindsRowsStatesButtonsAndTheFlash(t *testing.T) {
 		t.Error("IsRemoval or IsRow misread a removal")
 	}
 }
+
+func TestStatesFollowTheStoredOrderWhateverTheOrderOfArrival(t *testing.T) {
+	e := New(t, NoScan(), DiscardEvents())
+	row := func(name string, state lifecycle.State, seq int64) lifecycle.Event {
+		return lifecycle.Event{Kind: lifecycle.Update, Container: lifecycle.Container{Name: name, State: state, Version: seq}, Seq: seq}
+	}
+	// Two goroutines announced web's changes in the other order than they
+	// were stored; db's and the health event sit in between.
+	for _, ev := range []lifecycle.Event{
+		row("web", lifecycle.Stopped, 12),
+		row("db", lifecycle.Running, 13),
+		row("web", lifecycle.Stopping, 11),
+		{Health: &lifecycle.Health{ScanErr: "down"}, Seq: 1},
+		{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web", Version: 14}, Seq: 14},
+		row("web", lifecycle.Running, 10),
+	} {
+		e.events.add(ev)
+	}
+	if got := strings.Join(e.States("web"), ","); got != "running,stopping,stopped,removed" {
+		t.Errorf("States(web) = %s, want running,stopping,stopped,removed", got)
+	}
+	if got := strings.Join(e.States("db"), ","); got != "running" {
+		t.Errorf("States(db) = %s, want running", got)
+	}
+	if evs := e.Events(); len(evs) != 6 || evs[0].Seq != 12 || evs[5].Seq != 10 {
+		t.Errorf("Events is not in the order of arrival: %s", e.dumpEvents())
+	}
+}
+
+func TestWaitCallsCountsTheCallsMadeBeforeAndWaitsForTheNext(t *testing.T) {
+	e := New(t, Containers(fake.Running("web")))
+	e.WaitCall("list *") // the scan of New
+	third := e.Engine.CalledTimes("list *", 3)
+	release := e.Hold("list", "*")
+	scanned := make(chan error)
+	go func() { _, err := e.Manager.Scan(context.Background()); scanned <- err }()
+	e.WaitCalls("list *", 2) // received, though its answer is held
+	select {
+	case <-third:
+		t.Fatalf("the third list was signalled after two; calls: %v", e.Engine.Calls())
+	default:
+	}
+	release()
+	if err := <-scanned; err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	e.Scan()
+	select {
+	case <-third:
+	case <-time.After(Deadline):
+		t.Fatalf("the third list was never signalled; calls: %v", e.Engine.Calls())
+	}
+}
