@@ -56,10 +56,14 @@ func opContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// diedExitCodes lists the exit codes of name's "died" events, oldest first.
+// diedExitCodes lists the exit codes of the "died" events of the container
+// now named name, oldest first. It filters by the container's ID: the
+// service outlives the test, and an earlier run's container of the same
+// name (removed with a kill at its cleanup) has events of its own.
 func diedExitCodes(t *testing.T, svc *podmantest.Service, name string) []string {
 	t.Helper()
-	out := svc.MustPodman(t, "events", "--stream=false", "--filter", "container="+name,
+	id := svc.MustPodman(t, "inspect", "--format", "{{.Id}}", name)
+	out := svc.MustPodman(t, "events", "--stream=false", "--filter", "container="+strings.TrimSpace(id),
 		"--filter", "event=died", "--format", "{{.ContainerExitCode}}")
 	return strings.Fields(out)
 }
