@@ -69,17 +69,29 @@
     return el && el.closest ? el.closest('[role=row][data-name]') : null;
   }
 
-  // A row whose action is in flight is busy for assistive technology too.
-  // Its buttons stay focusable (the stylesheet makes them inert), so they
-  // are marked disabled with ARIA rather than the disabled attribute, which
-  // would drop the keyboard focus.
+  // A row whose action is in flight is busy, from the click on (the
+  // stylesheet already shows its transitional label): its buttons are
+  // disabled, except the one that holds the keyboard focus, which is marked
+  // disabled with ARIA only, since disabling it would drop the focus to the
+  // top of the page. The stylesheet makes it inert and hx-sync drops a
+  // second submission. A refused request gives the buttons back.
   function setBusy(row, busy) {
     if (!row) return;
     if (busy) row.setAttribute('aria-busy', 'true');
     else row.removeAttribute('aria-busy');
     row.querySelectorAll('button[data-op]').forEach(function (b) {
-      if (busy) b.setAttribute('aria-disabled', 'true');
-      else b.removeAttribute('aria-disabled');
+      if (!busy) {
+        b.removeAttribute('aria-disabled');
+        if (b.hasAttribute('data-busy-disabled')) {
+          b.removeAttribute('data-busy-disabled');
+          b.disabled = false;
+        }
+      } else if (b === document.activeElement) {
+        b.setAttribute('aria-disabled', 'true');
+      } else if (!b.disabled) {
+        b.setAttribute('data-busy-disabled', '');
+        b.disabled = true;
+      }
     });
   }
   document.addEventListener('htmx:beforeRequest', function (evt) {
