@@ -33,6 +33,16 @@ type Row struct {
 	HistoryURL string
 	DismissURL string
 
+	// Ids of the row's focusable elements, the same in every rendering of
+	// the row, so that htmx gives the focus back to the element with the
+	// same id when it swaps the row (answer, push or table resync).
+	HistoryID, ErrorID, DismissID string
+	// BusyID is the id the state badge takes while an operation runs: that
+	// of the control that started it, so the focus on a pressed button
+	// rests on "Stopping…" while the stop runs and comes back to the same
+	// control (now Start) when it ends. "" when no operation runs.
+	BusyID string
+
 	Error      string // the last failure, in full
 	ErrorShort string // the same trimmed to something readable in a row
 	Notice     string // a one-off message for this answer, such as "already stopping"
@@ -45,10 +55,44 @@ type Action struct {
 	Class    string
 	Disabled bool
 	URL      string
+	// ID is the button's element id, "" when the state badge holds it.
+	ID string
+	// Pending is the transitional label ("Stopping…") the row shows from
+	// the frame after a click on this button until the answer arrives.
+	Pending string
 }
 
 // RowID is the element id of a container's row.
 func RowID(name string) string { return "row-" + name }
+
+// ControlID is the element id of one of the focusable controls of a
+// container's row. Podman names are made of letters, digits, '_', '.' and
+// '-', so the ':' separates the name from the control: no id of one
+// container can be an id of another, nor a row's id.
+func ControlID(name, control string) string { return RowID(name) + ":" + control }
+
+// control names the row control that offers op. Start and Stop are two
+// faces of one control (a row offers one or the other, never both), so a
+// keyboard user who stops a container finds the focus on its Start button
+// when the stop ends.
+func control(op lifecycle.Op) string {
+	switch op {
+	case lifecycle.Start, lifecycle.Stop:
+		return "run"
+	}
+	return string(op)
+}
+
+// inFlight is the operation a transitional state shows.
+func inFlight(s lifecycle.State) lifecycle.Op {
+	switch s {
+	case lifecycle.Stopping:
+		return lifecycle.Stop
+	case lifecycle.Starting:
+		return lifecycle.Start
+	}
+	return lifecycle.Restart
+}
 
 // NewRow builds the view of c as of now.
 func NewRow(c lifecycle.Container, now time.Time) Row {
@@ -64,6 +108,12 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		ErrorShort:   shorten(c.Error, 160),
 		HistoryURL:   "/containers/" + c.Name + "/history",
 		DismissURL:   "/containers/" + c.Name + "/dismiss",
+		HistoryID:    ControlID(c.Name, "history"),
+		ErrorID:      ControlID(c.Name, "error"),
+		DismissID:    ControlID(c.Name, "dismiss"),
+	}
+	if r.Transitional {
+		r.BusyID = ControlID(c.Name, control(inFlight(c.State)))
 	}
 	if c.StopTimeout > 0 {
 		r.StopTimeout = fmt.Sprintf("%d s", c.StopTimeout)
@@ -85,13 +135,19 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		if !op.AllowedFrom(c.State) && !(r.Transitional && op.AllowedFrom(c.PrevState)) {
 			continue
 		}
-		r.Actions = append(r.Actions, Action{
+		a := Action{
 			Op:       string(op),
 			Label:    strings.ToUpper(string(op[:1])) + string(op[1:]),
 			Class:    "btn-" + string(op),
 			Disabled: c.Busy() || r.Transitional,
 			URL:      "/containers/" + c.Name + "/" + string(op),
-		})
+			ID:       ControlID(c.Name, control(op)),
+			Pending:  op.Transitional().Label(),
+		}
+		if a.ID == r.BusyID {
+			a.ID = "" // the badge holds it
+		}
+		r.Actions = append(r.Actions, a)
 	}
 	return r
 }

@@ -3,13 +3,17 @@ package templates_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"podboard/lifecycle"
 	"podboard/templates"
@@ -24,6 +28,62 @@ func render(t *testing.T, c templ.Component) string {
 		t.Fatalf("render: %v", err)
 	}
 	return buf.String()
+}
+
+// parse reads an HTML fragment rendered inside the page's body.
+func parse(t *testing.T, s string) *html.Node {
+	t.Helper()
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(s), body)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	for _, n := range nodes {
+		body.AppendChild(n)
+	}
+	return body
+}
+
+// find returns the elements under root that match, in document order.
+func find(root *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	for n := range root.Descendants() {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func hasAttr(key, val string) func(*html.Node) bool {
+	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && v == val }
+}
+
+func hasClass(c string) func(*html.Node) bool {
+	return func(n *html.Node) bool {
+		v, _ := attr(n, "class")
+		return slices.Contains(strings.Fields(v), c)
+	}
+}
+
+// text is n's text content with its white space collapsed.
+func text(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 var buttonTag = regexp.MustCompile(`<button[^>]*>`)
@@ -198,8 +258,12 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 			if !strings.Contains(html, tt.badge) || !strings.Contains(html, tt.label) {
 				t.Errorf("row lacks badge %q or label %q:\n%s", tt.badge, tt.label, html)
 			}
-			if got := strings.Contains(html, `class="spinner"`); got != tt.spinner {
-				t.Errorf("spinner shown = %v, want %v", got, tt.spinner)
+			badge := find(parse(t, html), hasAttr("data-testid", "state"))
+			if len(badge) != 1 {
+				t.Fatalf("%d state badges, want 1:\n%s", len(badge), html)
+			}
+			if got := len(find(badge[0], hasClass("spinner"))) > 0; got != tt.spinner {
+				t.Errorf("spinner in the state badge = %v, want %v", got, tt.spinner)
 			}
 			if tt.status != "" && !strings.Contains(html, `data-testid="status">`+tt.status+`<`) {
 				t.Errorf("row does not show status %q:\n%s", tt.status, html)
@@ -380,5 +444,181 @@ func TestDashboardListsRowsAndConnectsToTheLiveFeed(t *testing.T) {
 	}
 	if strings.Contains(html, `data-testid="flash"`) {
 		t.Errorf("page without flash shows one")
+	}
+}
+
+// states is a container of name in every state the table shows, with a
+// failure on the stopped one.
+func states(name string) map[string]lifecycle.Container {
+	job := func(op lifecycle.Op) *lifecycle.Job {
+		return &lifecycle.Job{ID: 3, Op: op, StartedAt: now.Add(-time.Second)}
+	}
+	return map[string]lifecycle.Container{
+		"running": {Name: name, State: lifecycle.Running, EngineState: "running"},
+		"stopped": {Name: name, State: lifecycle.Stopped, EngineState: "exited",
+			Error: "start " + name + ": exit status 125\nError: OCI runtime"},
+		"paused":     {Name: name, State: lifecycle.Paused, EngineState: "paused"},
+		"stopping":   {Name: name, State: lifecycle.Stopping, PrevState: lifecycle.Running, JobID: 3, Job: job(lifecycle.Stop)},
+		"starting":   {Name: name, State: lifecycle.Starting, PrevState: lifecycle.Stopped, JobID: 3, Job: job(lifecycle.Start)},
+		"restarting": {Name: name, State: lifecycle.Restarting, PrevState: lifecycle.Running, JobID: 3, Job: job(lifecycle.Restart)},
+	}
+}
+
+// focusable are the elements of a row a user can focus, by keyboard or as
+// the holder of a pressed button's focus.
+func focusable(n *html.Node) bool {
+	if _, ok := attr(n, "tabindex"); ok {
+		return true
+	}
+	_, disabled := attr(n, "disabled")
+	_, href := attr(n, "href")
+	return (n.Data == "button" && !disabled) || (n.Data == "a" && href) || n.Data == "summary"
+}
+
+// Podman allows letters, digits, '_', '.' and '-' in names; these would
+// collide with a naive "row-NAME-OP" scheme.
+var trickyNames = []string{"web", "web-run", "web-stop", "run", "row-web", "web.v2", "web_2", "a", "a-history", "0"}
+
+func TestEveryFocusableElementOfARowHasAnIdUniqueOnThePage(t *testing.T) {
+	// A page holds one row per container: each state on a page of its own.
+	for state := range states("x") {
+		t.Run(state, func(t *testing.T) {
+			var page []templates.Row
+			for _, name := range trickyNames {
+				page = append(page, templates.NewRow(states(name)[state], now))
+			}
+			doc := parse(t, render(t, templates.Dashboard(templates.Page{Rows: page})))
+			seen := map[string]bool{}
+			for _, n := range find(doc, func(n *html.Node) bool { _, ok := attr(n, "id"); return ok }) {
+				id, _ := attr(n, "id")
+				if seen[id] {
+					t.Errorf("id %q appears twice", id)
+				}
+				seen[id] = true
+			}
+			for _, n := range find(find(doc, hasAttr("id", "rows"))[0], focusable) {
+				if id, _ := attr(n, "id"); id == "" {
+					t.Errorf("a focusable <%s> of a row has no id: htmx cannot give it the focus back after a swap", n.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestAControlKeepsItsIdFromOneStateOfTheRowToTheNext(t *testing.T) {
+	// idOf is the id of the one element of name's row in state that matches.
+	idOf := func(t *testing.T, name, state string, match func(*html.Node) bool) string {
+		t.Helper()
+		ns := find(parse(t, render(t, templates.RowItem(templates.NewRow(states(name)[state], now), false))), match)
+		if len(ns) != 1 {
+			t.Fatalf("%s %s: %d matching elements, want 1", name, state, len(ns))
+		}
+		id, _ := attr(ns[0], "id")
+		return id
+	}
+	button := func(op string) func(*html.Node) bool {
+		return func(n *html.Node) bool { return n.Data == "button" && hasAttr("data-op", op)(n) }
+	}
+	badge := hasAttr("data-testid", "state")
+	history := func(n *html.Node) bool { return n.Data == "a" }
+	for _, name := range trickyNames {
+		t.Run(name, func(t *testing.T) {
+			// The focus travels along each chain: pressed button, the
+			// transitional badge while the operation runs, the control the
+			// final row offers in the same place.
+			chains := [][]string{
+				{idOf(t, name, "running", button("stop")), idOf(t, name, "stopping", badge), idOf(t, name, "stopped", button("start"))},
+				{idOf(t, name, "stopped", button("start")), idOf(t, name, "starting", badge), idOf(t, name, "running", button("stop"))},
+				{idOf(t, name, "running", button("restart")), idOf(t, name, "restarting", badge), idOf(t, name, "running", button("restart"))},
+				{idOf(t, name, "paused", button("stop")), idOf(t, name, "stopping", badge)},
+			}
+			for _, chain := range chains {
+				for _, id := range chain {
+					if id != chain[0] || !strings.HasPrefix(id, templates.RowID(name)+":") {
+						t.Errorf("ids along the focus chain %q: want one id, the row's %q and a control", chain, templates.RowID(name))
+						break
+					}
+				}
+			}
+			if idOf(t, name, "running", button("stop")) == idOf(t, name, "running", button("restart")) {
+				t.Errorf("Stop and Restart share an id")
+			}
+			want := templates.ControlID(name, "history")
+			for state := range states(name) {
+				if got := idOf(t, name, state, history); got != want {
+					t.Errorf("history link in %s has id %q, want %q", state, got, want)
+				}
+			}
+			if got := idOf(t, name, "stopped", button("dismiss")); got != templates.ControlID(name, "dismiss") {
+				t.Errorf("Dismiss has id %q", got)
+			}
+			if got := idOf(t, name, "stopped", func(n *html.Node) bool { return n.Data == "summary" }); got != templates.ControlID(name, "error") {
+				t.Errorf("the error summary has id %q", got)
+			}
+			// Only a transitional badge takes the focus.
+			for _, state := range []string{"running", "stopped", "paused"} {
+				if _, ok := attr(find(parse(t, render(t, templates.RowItem(templates.NewRow(states(name)[state], now), false))), badge)[0], "tabindex"); ok {
+					t.Errorf("the %s badge is focusable", state)
+				}
+			}
+		})
+	}
+}
+
+func TestEachActionFormCarriesItsTransitionalLabelForTheFrameAfterTheClick(t *testing.T) {
+	tests := []struct {
+		state   string
+		pending map[string]string // data-action → label
+	}{
+		{"running", map[string]string{"stop": "Stopping…", "restart": "Restarting…"}},
+		{"stopped", map[string]string{"start": "Starting…"}},
+		{"paused", map[string]string{"stop": "Stopping…"}},
+		{"stopping", map[string]string{}}, // its buttons are disabled
+		{"starting", map[string]string{}},
+		{"restarting", map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state, func(t *testing.T) {
+			doc := parse(t, render(t, templates.RowItem(templates.NewRow(states("web")[tt.state], now), false)))
+			got := map[string]string{}
+			for _, n := range find(doc, hasClass("pending")) {
+				action, _ := attr(n, "data-action")
+				got[action] = text(n)
+				if len(find(n, hasClass("spinner"))) != 1 {
+					t.Errorf("the pending %s label has no spinner", action)
+				}
+				if !hasClass("badge")(n) || !hasClass("badge-transition")(n) {
+					t.Errorf("the pending %s label is not a transitional badge", action)
+				}
+			}
+			if !maps.Equal(got, tt.pending) {
+				t.Errorf("pending labels %v, want %v", got, tt.pending)
+			}
+			for _, form := range find(doc, func(n *html.Node) bool { return n.Data == "form" }) {
+				action, _ := attr(form, "data-action")
+				post, _ := attr(form, "hx-post")
+				if sync, _ := attr(form, "hx-sync"); sync != "closest [role=row]:drop" {
+					t.Errorf("form %s: hx-sync %q, want a second submission from the row dropped", post, sync)
+				}
+				if method, _ := attr(form, "method"); method != "post" {
+					t.Errorf("form %s is no plain form: method %q", post, method)
+				}
+				if _, ok := attr(form, "hx-disabled-elt"); ok {
+					t.Errorf("form %s disables its button while in flight: the focus would drop", post)
+				}
+				if action == "" {
+					continue
+				}
+				if want := "/containers/web/" + action; post != want {
+					t.Errorf("form for %s posts to %q", action, post)
+				}
+				if _, ok := tt.pending[action]; !ok && len(find(form, func(n *html.Node) bool { _, d := attr(n, "disabled"); return d })) == 0 {
+					t.Errorf("form %s is enabled and has no pending label", action)
+				}
+			}
+			if n := len(find(doc, hasClass("state-now"))); n != 1 {
+				t.Errorf("%d state-now wrappers, want the one the pending label replaces", n)
+			}
+		})
 	}
 }

@@ -1,7 +1,12 @@
-// podboard's page behaviour on top of htmx and its SSE extension: the live
-// connection status, a resync of the table after a lost connection, rows
-// for containers that appear while the page is open, elapsed times of
-// running operations, and toasts that go away by themselves.
+// podboard's page behaviour on top of htmx and its SSE extension, for what
+// htmx does not do itself: the live connection status, a resync of the table
+// each time the live connection opens, elapsed times of running operations,
+// toasts that go away by themselves, and the filter and sort of the table.
+// htmx does the rest: it swaps rows (answers, pushes, inserts, removals),
+// processes them, and gives the focus back to the element with the same id
+// after each swap (every focusable element of a row has a stable id); the
+// stylesheet shows a clicked row's transitional label from htmx's
+// htmx-request class.
 (function () {
   'use strict';
 
@@ -60,27 +65,79 @@
   });
   window.addEventListener('offline', function () { setLive('offline', 'offline'); });
 
-  // A pushed row whose container the page does not show yet (created while
-  // the page was open) has no element to swap into: insert it in name order.
-  document.body.addEventListener('htmx:oobErrorNoTarget', function (evt) {
-    var row = evt.detail && evt.detail.content;
-    var rows = document.getElementById('rows');
-    if (!row || !rows || !row.dataset || !row.dataset.name) return;
-    if (row.getAttribute('hx-swap-oob') === 'delete') return;
-    row.removeAttribute('hx-swap-oob');
-    var before = document.getElementById('empty');
-    var existing = rows.querySelectorAll('[role=row][data-name]');
-    for (var i = 0; i < existing.length; i++) {
-      if (existing[i].dataset.name > row.dataset.name) { before = existing[i]; break; }
-    }
-    rows.insertBefore(row, before);
-    htmx.process(row);
-    applyView();
-    tick();
+  function rowOf(el) {
+    return el && el.closest ? el.closest('[role=row][data-name]') : null;
+  }
+
+  // A row whose action is in flight is busy, from the click on (the
+  // stylesheet already shows its transitional label): its buttons are
+  // disabled, except the one that holds the keyboard focus, which is marked
+  // disabled with ARIA only, since disabling it would drop the focus to the
+  // top of the page. The stylesheet makes it inert and hx-sync drops a
+  // second submission. A refused request gives the buttons back.
+  function setBusy(row, busy) {
+    if (!row) return;
+    if (busy) row.setAttribute('aria-busy', 'true');
+    else row.removeAttribute('aria-busy');
+    row.querySelectorAll('button[data-op]').forEach(function (b) {
+      if (!busy) {
+        b.removeAttribute('aria-disabled');
+        if (b.hasAttribute('data-busy-disabled')) {
+          b.removeAttribute('data-busy-disabled');
+          b.disabled = false;
+        }
+      } else if (b === document.activeElement) {
+        b.setAttribute('aria-disabled', 'true');
+      } else if (!b.disabled) {
+        b.setAttribute('data-busy-disabled', '');
+        b.disabled = true;
+      }
+    });
+  }
+  document.addEventListener('htmx:beforeRequest', function (evt) {
+    setBusy(rowOf(evt.detail && evt.detail.elt), true);
+  });
+  document.addEventListener('htmx:afterRequest', function (evt) {
+    setBusy(rowOf(evt.detail && evt.detail.elt), false);
   });
 
+  // A row inserted by the live feed that the page already shows (a table
+  // fetched after the insert but before its event arrived) stays as it is:
+  // the fetched row is at least as new.
+  document.addEventListener('htmx:oobBeforeSwap', function (evt) {
+    var d = evt.detail;
+    if (!d || !d.target || d.target.id !== 'empty' || !d.fragment) return;
+    var row = d.fragment.querySelector && d.fragment.querySelector('[role=row][id]');
+    if (row && document.getElementById(row.id)) d.shouldSwap = false;
+  });
+
+  // Dismiss removes the button that had the focus, with the error it
+  // dismissed, whichever comes first of its answer and the pushed row; the
+  // focus then goes to the row's first enabled control instead of the top
+  // of the page. (Once there, htmx keeps it through later swaps.)
+  var dismissing = null;
+  document.addEventListener('htmx:beforeRequest', function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (elt && elt.contains && elt.contains(document.activeElement) && elt.querySelector('button[data-op=dismiss]')) {
+      var row = rowOf(elt);
+      dismissing = row ? row.id : null;
+    }
+  });
+  function afterDismiss() {
+    if (dismissing === null) return;
+    var row = document.getElementById(dismissing);
+    if (row && row.querySelector('button[data-op=dismiss]')) return; // not swapped yet
+    dismissing = null;
+    if (!row || (document.activeElement && document.activeElement !== document.body)) return;
+    var next = row.querySelector('button[data-op]:not(:disabled)') || row.querySelector('a[href]');
+    if (next) next.focus({ preventScroll: true });
+  }
+  document.addEventListener('htmx:afterSettle', afterDismiss);
+  document.addEventListener('htmx:oobAfterSwap', afterDismiss);
+
   // Filter and sort, for servers with many containers. Both are applied
-  // again whenever rows change, so live updates keep the view.
+  // again whenever rows change, so live updates and inserted rows keep the
+  // view.
   var sortKey = 'name';
   var sortDir = 1;
 
@@ -97,6 +154,18 @@
     return sortKey === 'state' ? (stateRank[v] || '9') + v : v;
   }
 
+  // move puts row before ref keeping its state: moveBefore keeps the focus
+  // inside a moved row; where it is missing the focus is put back.
+  function move(tbody, row, ref) {
+    if (tbody.moveBefore) {
+      tbody.moveBefore(row, ref);
+      return;
+    }
+    var a = document.activeElement;
+    tbody.insertBefore(row, ref);
+    if (a && row.contains(a) && document.activeElement !== a) a.focus({ preventScroll: true });
+  }
+
   function applyView() {
     var tbody = document.getElementById('rows');
     var input = document.getElementById('filter');
@@ -107,7 +176,7 @@
     rows.forEach(function (r) {
       var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state).toLowerCase();
       var match = q === '' || hay.indexOf(q) >= 0;
-      r.hidden = !match;
+      if (r.hidden !== !match) r.hidden = !match;
       if (match) shown++;
     });
     var sorted = rows.slice().sort(function (a, b) {
@@ -115,15 +184,24 @@
       if (x === y) { x = a.dataset.name; y = b.dataset.name; }
       return x < y ? -sortDir : x > y ? sortDir : 0;
     });
-    var empty = document.getElementById('empty');
+    // Only rows out of place move: a row inserted at the end moves alone.
+    var cur = rows.length ? rows[0] : null;
     for (var i = 0; i < sorted.length; i++) {
-      if (rows[i] !== sorted[i]) {
-        sorted.forEach(function (r) { tbody.insertBefore(r, empty); });
-        break;
+      if (sorted[i] === cur) {
+        cur = nextRow(cur);
+      } else {
+        move(tbody, sorted[i], cur || document.getElementById('empty'));
       }
     }
     var none = document.getElementById('no-match');
     if (none) none.hidden = !(q !== '' && shown === 0 && rows.length > 0);
+  }
+
+  function nextRow(r) {
+    for (var n = r.nextElementSibling; n; n = n.nextElementSibling) {
+      if (n.matches('[role=row][data-name]')) return n;
+    }
+    return null;
   }
 
   document.addEventListener('input', function (evt) {
@@ -142,62 +220,6 @@
   });
   document.addEventListener('htmx:afterSettle', applyView);
   document.addEventListener('htmx:oobAfterSwap', applyView);
-
-  // Keyboard focus stays with a row while it is swapped. A pressed button
-  // is disabled at once and its row replaced (by the answer, then by the
-  // pushed outcome), which would drop the focus to the top of the page. The
-  // focus goes to the new row's element of the same kind (the button of the
-  // same action), else its first enabled button, else the row itself while
-  // an operation runs.
-  var focusRow = null;
-  var focusSel = null;
-
-  function rowOf(el) {
-    return el && el.closest ? el.closest('[role=row][data-name]') : null;
-  }
-
-  function rememberFocus(scope) {
-    var a = document.activeElement;
-    if (!scope || !scope.contains || !a || a === document.body || !scope.contains(a)) return;
-    var row = rowOf(a);
-    if (!row) return;
-    focusRow = row.dataset.name;
-    focusSel = null;
-    if (a.dataset && a.dataset.op) focusSel = 'button[data-op="' + a.dataset.op + '"]';
-    else if (a.tagName === 'A') focusSel = 'a[href]';
-    else if (a.tagName === 'SUMMARY') focusSel = 'summary';
-  }
-
-  function restoreFocus() {
-    if (focusRow === null) return;
-    var a = document.activeElement;
-    if (a && a !== document.body && a.isConnected) {
-      focusRow = null;
-      return;
-    }
-    var row = document.getElementById('row-' + focusRow);
-    if (!row) return; // not swapped in yet
-    var target = (focusSel && row.querySelector(focusSel + ':not(:disabled)')) ||
-      row.querySelector('button[data-op]:not(:disabled)');
-    if (!target) {
-      row.setAttribute('tabindex', '-1');
-      target = row;
-    }
-    focusRow = null;
-    target.focus({ preventScroll: true });
-  }
-
-  document.addEventListener('htmx:beforeRequest', function (evt) {
-    rememberFocus(rowOf(evt.detail && evt.detail.elt));
-  });
-  document.addEventListener('htmx:beforeSwap', function (evt) {
-    rememberFocus(evt.detail && evt.detail.target);
-  });
-  document.addEventListener('htmx:oobBeforeSwap', function (evt) {
-    rememberFocus(evt.detail && evt.detail.target);
-  });
-  document.addEventListener('htmx:afterSettle', restoreFocus);
-  document.addEventListener('htmx:oobAfterSwap', restoreFocus);
 
   function formatElapsed(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
