@@ -444,3 +444,58 @@ func TestBrowserUIClickToFrameMeasurementReturnsOneSaneTimePerClick(t *testing.T
 	t.Logf("click → label on the clicking page / row changed on the second page:%s (p99 %s / %s)", b.String(),
 		percentile(clicking, 99).Round(10*time.Microsecond), percentile(second, 99).Round(10*time.Microsecond))
 }
+
+// A fast operation's pushed outcome can reach the clicking page before the
+// answer to its click (they travel on different connections): the older
+// answer must not put "Stopping…" back over the final row. htmx sees to
+// it: the pushed row replaces the element the answer was meant for.
+func TestBrowserUIAnAnswerThatArrivesAfterThePushedOutcomeDoesNotTurnTheRowBack(t *testing.T) {
+	f := startFakeDashboard(t, fake.Running("web"))
+	_, p := newBrowser(t)
+	p.open(f.url)
+	p.waitLive()
+	p.settle()
+	p.markPage()
+	// The answer's own events fire on the replaced row, out of the page:
+	// count finished requests instead.
+	evalIn[chromedp.Void](p, `window.answered = false;
+		(function (send) {
+			XMLHttpRequest.prototype.send = function () {
+				this.addEventListener('loadend', function () { window.answered = true; });
+				return send.apply(this, arguments);
+			};
+		})(XMLHttpRequest.prototype.send)`)
+	held := p.intercept("*/containers/web/stop", fetch.RequestStageResponse)
+	p.do("click stop", chromedp.Click(chromedp.CSS("#row-web button[data-op=stop]")))
+	id := held.next("the answer to the stop")
+
+	// The server has answered (the answer is held in the browser) and the
+	// fake engine has stopped the container at once: its row is pushed.
+	p.waitFor("the pushed stopped row while the answer is held", rowExpr("web")+".dataset.state === 'stopped'")
+	held.deliver(id)
+	p.waitFor("the held answer processed", "window.answered === true")
+	p.settle()
+	p.waitFor("still Stopped with its Start button", rowShows("web", "stopped", "Stopped", false)+" && "+noPending)
+	p.assertNotReloaded()
+}
+
+// deliver lets a request held at the response stage reach the page with
+// the server's answer, and holds no more requests.
+func (i *interceptor) deliver(id fetch.RequestID) {
+	i.p.t.Helper()
+	i.p.do("deliver a held answer", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := chromedp.Call(ctx, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: id})
+		if err != nil {
+			return err
+		}
+		// cdproto has already decoded the body, base64 or not.
+		body := res.Body
+		headers := []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+		if _, err := chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+			RequestID: id, ResponseCode: 200, ResponseHeaders: headers, Body: body}); err != nil {
+			return err
+		}
+		_, err = chromedp.Call(ctx, fetch.Disable, cdp.Empty{})
+		return err
+	}))
+}
