@@ -416,6 +416,14 @@ func rowShows(name, state, label string, disabled bool) string {
 
 func rowGone(name string) string { return "!" + rowExpr(name) }
 
+// announces is a predicate: the aria-live region says text. It is waited
+// for rather than read at once: the row can reach its state through another
+// swap (the POST's answer, a resync of the table) than the pushed event that
+// carries the announcement.
+func announces(text string) string {
+	return "document.getElementById('announce').textContent.indexOf(" + js(text) + ") >= 0"
+}
+
 // elapsedSeconds is the elapsed time name's row shows, -1 when none.
 func elapsedSeconds(name string) string {
 	return fmt.Sprintf(`(function () {
@@ -591,9 +599,7 @@ func TestBrowserStopShowsStoppingAtOnceInEveryTabAndStoppedWhenPodmanIsDone(t *t
 	if got := podmanState(t, svc, "bitcoind"); got != "exited" {
 		t.Errorf("Podman says %q after the page showed Stopped, want exited", got)
 	}
-	if got := evalIn[string](first, `document.getElementById('announce').textContent`); !strings.Contains(got, "bitcoind is Stopped") {
-		t.Errorf("the aria-live region says %q, want it to announce that bitcoind is Stopped", got)
-	}
+	first.waitFor("the aria-live region announcing that bitcoind is Stopped", announces("bitcoind is Stopped"))
 }
 
 func TestBrowserElapsedTimeOfAStopKeepsCountingAndSurvivesAReload(t *testing.T) {
@@ -651,9 +657,7 @@ func TestBrowserFailedStartRevertsShowsTheReasonAndAToastUntilDismissed(t *testi
 	}
 	first.waitFor("the toast", `Array.prototype.some.call(document.querySelectorAll('#toasts [data-testid=toast]'),
 		function (t) { return t.textContent.indexOf('start broken failed') >= 0; })`)
-	if got := evalIn[string](first, `document.getElementById('announce').textContent`); !strings.Contains(got, "start of broken failed") {
-		t.Errorf("the aria-live region says %q, want it to announce the failed start", got)
-	}
+	first.waitFor("the aria-live region announcing the failed start", announces("start of broken failed"))
 	first.assertNotReloaded()
 	if got := podmanState(t, svc, "broken"); got != "created" {
 		t.Errorf("Podman says %q, want the broken container still created", got)
@@ -799,9 +803,7 @@ func TestBrowserContainersCreatedOrRemovedFromTheCLIAppearAndDisappearWithoutRel
 	removeContainer(t, svc, "a-first")
 	svc.MustPodman(t, "rm", "--force", "z-last")
 	p.waitFor("the removed rows gone", rowGone("a-first")+" && "+rowGone("z-last"))
-	if got := evalIn[string](p, `document.getElementById('announce').textContent`); !strings.Contains(got, "was removed") {
-		t.Errorf("the aria-live region says %q, want it to announce the removal", got)
-	}
+	p.waitFor("the aria-live region announcing the removal", announces("was removed"))
 	p.assertNotReloaded()
 	p.assertNoDialogs()
 }
@@ -1029,7 +1031,7 @@ func TestBrowserKeyboardAloneReachesAndPressesTheStopButton(t *testing.T) {
 	}
 	p.do("press Enter", chromedp.KeyEvent(kb.Enter))
 	p.waitFor("Stopped", rowShows("keyed", "stopped", "Stopped", false))
-	p.waitFor("the announcement", `document.getElementById('announce').textContent.indexOf('keyed is Stopped') >= 0`)
+	p.waitFor("the announcement", announces("keyed is Stopped"))
 	// The focus stayed with the row through its swaps: Enter again starts it.
 	p.settle()
 	p.waitFor("the focus on the row's Start button", `document.activeElement && document.activeElement.matches('#row-keyed button[data-op=start]')`)

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -251,6 +252,14 @@ func (ta *testApp) waitContainer(name, want string, cond func(c apiContainerJSON
 	}
 }
 
+// isSettled is a waitContainer condition: listed in the dashboard's state
+// with Podman's own podmanState, and no job.
+func isSettled(state, podmanState string) func(apiContainerJSON, bool) bool {
+	return func(c apiContainerJSON, ok bool) bool {
+		return ok && c.State == state && c.PodmanState == podmanState && c.Job == nil
+	}
+}
+
 // waitSettled waits until name is listed in state with no job.
 func (ta *testApp) waitSettled(name, state string) apiContainerJSON {
 	ta.t.Helper()
@@ -266,6 +275,24 @@ func (ta *testApp) incidents() string {
 		ta.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// waitIncident returns the incident log once it holds every line in want.
+// A job records its outcome after storing it, so a row that reads settled
+// does not yet mean that its line is written.
+func (ta *testApp) waitIncident(want ...string) string {
+	ta.t.Helper()
+	var log string
+	waitUntil(ta.t, fmt.Sprintf("incident log lines %q", want), deadline, func() bool {
+		log = ta.incidents()
+		for _, w := range want {
+			if !strings.Contains(log, w) {
+				return false
+			}
+		}
+		return true
+	})
+	return log
 }
 
 // sseReader is a browser's view of GET /events: each event's data lines,
@@ -448,12 +475,7 @@ func TestStopAnswersAtOnceAndPushesTheStoppedRowWhenPodmanIsDone(t *testing.T) {
 	if got := svc.MustPodman(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "slow"); got != "exited 0" {
 		t.Errorf("Podman after the stop: %q, want a clean \"exited 0\"", got)
 	}
-	log := ta.incidents()
-	for _, want := range []string{"STOP BEGIN: slow", "STOP OK: slow"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("incident log lacks %q:\n%s", want, log)
-		}
-	}
+	ta.waitIncident("STOP BEGIN: slow", "STOP OK: slow")
 }
 
 func TestPlainFormPostIsRedirectedToTheDashboard(t *testing.T) {
@@ -492,7 +514,7 @@ func TestFailedStartRevertsToStoppedAndEveryPageGetsTheRowAndAToast(t *testing.T
 		t.Errorf("/api/containers error %q, want Podman's \"not found\" message", c.Error)
 	}
 	line := regexp.MustCompile(`(?m)^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z START FAIL: broken — .*not found`)
-	if log := ta.incidents(); !line.MatchString(log) {
+	if log := ta.waitIncident("START FAIL: broken"); !line.MatchString(log) {
 		t.Errorf("incident log has no timestamped START FAIL line for broken:\n%s", log)
 	}
 }
@@ -515,19 +537,28 @@ func TestRestartEndsRunningAfterTheWorkloadShutDownGracefully(t *testing.T) {
 		t.Errorf("Podman says %q after the restart, want running", got)
 	}
 	// The run that ended exited by itself after SIGTERM (0), not by
-	// SIGKILL (137).
-	died := strings.Fields(svc.MustPodman(t, "events", "--stream=false", "--filter", "container=restartee",
-		"--filter", "event=died", "--format", "{{.ContainerExitCode}}"))
+	// SIGKILL (137). Podman may write the died event after the restart
+	// has returned.
+	var died []string
+	waitUntil(t, "Podman's died event of the restart", deadline, func() bool {
+		died = strings.Fields(svc.MustPodman(t, "events", "--stream=false", "--filter", "container=restartee",
+			"--filter", "event=died", "--format", "{{.ContainerExitCode}}"))
+		return len(died) > 0
+	})
 	if strings.Join(died, ",") != "0" {
 		t.Errorf("exit codes of the ended runs: %v, want one clean 0", died)
 	}
-	logs := svc.MustPodman(t, "logs", "restartee")
+	// The new run prints its start line once it runs, which can be after
+	// Podman answered the restart.
+	var logs string
+	waitUntil(t, "the second run's start line in the workload's log", deadline, func() bool {
+		logs = svc.MustPodman(t, "logs", "restartee")
+		return strings.Count(logs, "workload started") >= 2
+	})
 	if !strings.Contains(logs, "workload got terminated") || strings.Count(logs, "workload started") != 2 {
 		t.Errorf("the workload's log does not show SIGTERM and a second start:\n%s", logs)
 	}
-	if log := ta.incidents(); !strings.Contains(log, "RESTART OK: restartee") {
-		t.Errorf("incident log lacks RESTART OK:\n%s", log)
-	}
+	ta.waitIncident("RESTART OK: restartee")
 }
 
 func TestSecondRequestWhileAStopRunsIsRefusedAndPodmanIsAskedOnce(t *testing.T) {
@@ -560,7 +591,8 @@ func TestSecondRequestWhileAStopRunsIsRefusedAndPodmanIsAskedOnce(t *testing.T) 
 	}
 
 	ta.waitSettled("busy", "stopped")
-	log := ta.incidents()
+	// Nothing is recorded after the stop's outcome.
+	log := ta.waitIncident("STOP OK: busy")
 	if n := countLines(log, "STOP BEGIN: busy"); n != 1 {
 		t.Errorf("%d STOP BEGIN lines, want 1:\n%s", n, log)
 	}
@@ -625,23 +657,24 @@ func TestChangesMadeWithPodmansCLIReachTheAPIAndEveryPage(t *testing.T) {
 
 	createWorkload(t, svc, "outside", podmantest.Workload{Start: true})
 	createWorkload(t, svc, "outside-created", podmantest.Workload{})
-	c := ta.waitSettled("outside", "running")
-	if c.PodmanState != "running" || c.Image != podmantest.WorkloadImage || c.StopTimeout != 10 {
+	// Each wait is for the whole of what is asserted: a scan can land
+	// between two of Podman's own steps.
+	c := ta.waitContainer("outside", "running as Podman says", isSettled("running", "running"))
+	if c.Image != podmantest.WorkloadImage || c.StopTimeout != 10 {
 		t.Errorf("/api/containers for a container run from the CLI: %+v", c)
 	}
-	if c := ta.waitSettled("outside-created", "stopped"); c.PodmanState != "created" {
-		t.Errorf("/api/containers for a container created from the CLI: %+v", c)
-	}
+	ta.waitContainer("outside-created", "stopped, created in Podman", isSettled("stopped", "created"))
 	live.next(0, "row of the container run from the CLI", isRow("outside", "running"))
 	live.next(0, "row of the container created from the CLI", isRow("outside-created", "stopped"))
 
 	n := live.count()
 	svc.MustPodman(t, "stop", "outside")
-	c = ta.waitSettled("outside", "stopped")
-	if c.PodmanState != "exited" {
-		t.Errorf("/api/containers after podman stop: %+v", c)
-	}
-	live.next(n, "stopped row after podman stop", isRow("outside", "stopped"))
+	// Podman says "stopped" for a moment before "exited"; both are the
+	// dashboard's stopped.
+	ta.waitContainer("outside", "stopped, exited in Podman", isSettled("stopped", "exited"))
+	live.next(n, "stopped row saying Exited (0) after podman stop", func(ev string) bool {
+		return isRow("outside", "stopped")(ev) && strings.Contains(ev, "Exited (0)")
+	})
 
 	svc.MustPodman(t, "rm", "--force", "outside")
 	ta.waitContainer("outside", "gone", func(_ apiContainerJSON, ok bool) bool { return !ok })
@@ -669,9 +702,7 @@ func TestOperationOnAContainerCreatedSinceTheLastScanWorks(t *testing.T) {
 	if got := podmanState(t, svc, "late"); got != "running" {
 		t.Errorf("Podman says %q, want running", got)
 	}
-	if log := ta.incidents(); !strings.Contains(log, "START OK: late") {
-		t.Errorf("incident log lacks START OK:\n%s", log)
-	}
+	ta.waitIncident("START OK: late")
 }
 
 func TestRestartedDashboardMarksAStopItLostAsInterruptedAndTakesPodmansState(t *testing.T) {
@@ -719,9 +750,7 @@ func TestRestartedDashboardMarksAStopItLostAsInterruptedAndTakesPodmansState(t *
 	}
 
 	// Podman finishes the stop on its own; the scan brings the outcome.
-	c = second.waitContainer("crashy", "stopped as Podman says", func(c apiContainerJSON, ok bool) bool {
-		return ok && c.State == "stopped" && c.PodmanState == "exited" && c.Job == nil
-	})
+	c = second.waitContainer("crashy", "stopped as Podman says", isSettled("stopped", "exited"))
 	if c.ExitCode != 0 {
 		t.Errorf("exit code %d after the stop, want 0", c.ExitCode)
 	}
