@@ -39,6 +39,7 @@ import (
 	"podboard/handlers"
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
+	"podboard/lifecycle/podman/podmansvc"
 	"podboard/lifecycle/podman/podmantest"
 	"podboard/web"
 )
@@ -1089,11 +1090,12 @@ func TestBrowserBannerShowsWhilePodmanIsUnreachableAndGoesWhenItIsBack(t *testin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	svc, err := podmantest.Launch(dir)
+	raw, err := podmansvc.Launch(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { svc.Close() })
+	t.Cleanup(func() { raw.Close() })
+	svc := &podmantest.Service{Service: raw}
 	ta := startApp(t, svc, t.TempDir(), 200*time.Millisecond)
 
 	_, p := newBrowser(t)
@@ -1117,7 +1119,7 @@ func TestBrowserBannerShowsWhilePodmanIsUnreachableAndGoesWhenItIsBack(t *testin
 		t.Errorf("the banner's role is %q, want alert so screen readers announce it", role)
 	}
 
-	back, err := podmantest.Launch(dir) // the same socket
+	back, err := podmansvc.Launch(dir) // the same socket
 	if err != nil {
 		t.Fatal(err)
 	}
