@@ -83,13 +83,11 @@ func benchIdleClients(t *testing.T, sz benchSizes, rep *benchReport, svc *podman
 	}
 	med := medianInt(perClient)
 	rep.info("2", "memory per idle page (SSE client), RSS of the binary", fmt.Sprintf("%.1f KB", float64(med)/1024))
-	rep.section(benchSection{
-		order: 21,
-		title: "2b. Cost of an idle page",
-		text: []string{fmt.Sprintf("The real binary against the private Podman; resident memory (VmRSS) %s after start, and %s after %d idle pages connected to `/events`. Per page: the difference divided by %d; the median of %d processes is in the summary.",
-			sz.idleSettle, sz.idleSettle, sz.idleClients, sz.idleClients, sz.idleRuns)},
-		table: append([][]string{{"process", "RSS before", fmt.Sprintf("RSS with %d pages", sz.idleClients), "per page"}}, rows...),
-	})
+	rep.metric("2b.perPage", fmt.Sprintf("%.1f KB", float64(med)/1024))
+	rep.metric("2b.settle", sz.idleSettle.String())
+	rep.metric("2b.clients", fmt.Sprint(sz.idleClients))
+	rep.metric("2b.runs", fmt.Sprint(sz.idleRuns))
+	rep.table("2b", append([][]string{{"process", "RSS before", fmt.Sprintf("RSS with %d pages", sz.idleClients), "per page"}}, rows...))
 }
 
 func benchFootprint(t *testing.T, sz benchSizes, rep *benchReport, svc *podmantest.Service, bin, stripped string) {
@@ -181,26 +179,21 @@ func benchFootprint(t *testing.T, sz benchSizes, rep *benchReport, svc *podmante
 			fmtMS(st.median()), fmtMS(st.pct(0.99)), fmtMS(st.max())})
 	}
 	rep.info("1", "POST stop, p99, 64 clients in a closed loop, real Podman", fmtMS(stops[64].pct(0.99)))
-	rep.metric("1.real64.p99", fmtMS(stops[64].pct(0.99)))
-	rep.section(benchSection{
-		order: 11,
-		title: "1b. Action latency, real Podman",
-		text: []string{fmt.Sprintf("The real binary (`go build`, default flags, scan every 5 s and Podman's event stream) against the private Podman, with %d running workload containers that take %s to stop after SIGTERM, plus the %d idle ones. A round stops all %d through the dashboard with N concurrent clients (closed loop, as in 1), waits until every stop has finished, starts them all the same way (the start answers are timed too) and waits again; %d rounds per level. Podman, conmon and runc share the 2 cores with the dashboard and the load generator.",
-			sz.loadContainers, sz.loadStopDelay, sz.idleContainers, sz.loadContainers, sz.loadRounds)},
-		table: table,
-	})
+	rep.metric("1b.real64.p99", fmtMS(stops[64].pct(0.99)))
+	rep.metric("1b.containers", fmt.Sprint(sz.loadContainers))
+	rep.metric("1b.stopDelay", sz.loadStopDelay.String())
+	rep.metric("1b.idle", fmt.Sprint(sz.idleContainers))
+	rep.metric("1b.rounds", fmt.Sprint(sz.loadRounds))
+	rep.table("1b", table)
 
 	rep.info("5", "resident memory peak under the load of 1 (real Podman)", fmtMB(peak.Load()))
-	rep.section(benchSection{
-		order: 50,
-		title: "5. Footprint",
-		text: []string{
-			fmt.Sprintf("Binary: %s as `make build` builds it, %s with `-ldflags='-s -w'`.", fmtMB(full), fmtMB(strippedSize)),
-			fmt.Sprintf("Idle: the real binary with %d created containers, after its first scans, one page load and %s more; VmRSS, split into anonymous memory and pages of the binary file, and VmHWM (the peak since start). %d processes; the summary has the median.",
-				sz.idleContainers, sz.idleWait, sz.footprintRuns),
-		},
-		table: append([][]string{{"process", "VmRSS idle", "of which RssAnon (heap, stacks)", "RssFile (mostly the binary's pages)", "VmHWM"}}, idleRows...),
-		after: []string{fmt.Sprintf("Under load: during the real-Podman load of 1b (%s, %d + %d containers), VmRSS sampled every 50 ms peaked at %s; VmHWM at the end was %s.",
-			loadTook.Round(time.Second), sz.loadContainers, sz.idleContainers, fmtMB(peak.Load()), fmtMB(hwm))},
-	})
+	rep.metric("5.binary", fmtMB(full))
+	rep.metric("5.stripped", fmtMB(strippedSize))
+	rep.metric("5.idle", fmt.Sprint(sz.idleContainers))
+	rep.metric("5.idleWait", sz.idleWait.String())
+	rep.metric("5.runs", fmt.Sprint(sz.footprintRuns))
+	rep.metric("5.loadTook", loadTook.Round(time.Second).String())
+	rep.metric("5.peak", fmtMB(peak.Load()))
+	rep.metric("5.hwm", fmtMB(hwm))
+	rep.table("5", append([][]string{{"process", "VmRSS idle", "of which RssAnon (heap, stacks)", "RssFile (mostly the binary's pages)", "VmHWM"}}, idleRows...))
 }

@@ -58,12 +58,8 @@ func benchGo(t *testing.T, sz benchSizes, rep *benchReport) {
 		r := results[key]
 		name := strings.TrimPrefix(key, r.pkg+" ")
 		table = append(table, []string{strings.TrimPrefix(r.pkg, "podboard/"), "`" + name + "`", fmtNS(medianFloat(r.ns)), r.bytes, r.alloc})
-		rep.metric("go."+name, fmtNS(medianFloat(r.ns)))
+		rep.metric("6."+name, fmtNS(medianFloat(r.ns)))
 	}
-	rep.section(benchSection{
-		order: 60,
-		title: "6. Go benchmarks of the hot paths",
-		text:  []string{"`go " + strings.Join(args, " ") + "`; the median of the runs. `BenchmarkActionStop` is the POST handler through the router, manager, SQLite and hub with the engine holding every stop (no network); `BenchmarkHubNotify/clients=N` waits until N connected pages have read the event; `BenchmarkScan` is a whole unchanged pass over SQLite."},
-		table: table,
-	})
+	rep.metric("6.command", "go "+strings.Join(args, " "))
+	rep.table("6", table)
 }

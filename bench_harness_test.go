@@ -1,7 +1,9 @@
 package main
 
 // The benchmark harness: TestBenchReport measures the whole dashboard on
-// this machine and, with PODBOARD_BENCH=full, writes docs/BENCHMARKS.md.
+// this machine and, with PODBOARD_BENCH=full, writes docs/BENCHMARKS.md:
+// the prose of docs/BENCHMARKS.tmpl.md filled with the tables and figures
+// the bench_*_test.go files record, one file per item.
 //
 //	PODBOARD_BENCH=full  make bench: every measurement at full size (minutes)
 //	PODBOARD_BENCH=smoke make bench-smoke: every measurement at tiny sizes,
@@ -19,6 +21,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -31,6 +34,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"text/template"
 	"time"
 
 	"podboard/lifecycle"
@@ -202,10 +206,13 @@ func TestBenchReport(t *testing.T) {
 		fmt.Sprintf("the same CPU-bound loop (SHA-256 of 16 MB), %d times at the start: %s; at the end: %s", sz.calibrationRuns, steadyBefore, cpuSteadiness(sz.calibrationRuns))})
 
 	rep.took = time.Since(rep.started)
-	out := rep.markdown()
+	out, err := rep.markdown()
 	if t.Failed() {
-		t.Logf("a measurement failed; %s is left as it was. Partial report:\n%s", benchReportPath, out)
+		t.Logf("a measurement failed; %s is left as it was. Partial report (%v):\n%s", benchReportPath, err, out)
 		return
+	}
+	if err != nil {
+		t.Fatalf("filling %s: %v", benchTemplatePath, err)
 	}
 	if mode != "full" || only != "" {
 		t.Logf("%s run of items %q (nothing written):\n%s", mode, cmp.Or(only, "all"), out)
@@ -285,25 +292,21 @@ func verdict(ok bool) string {
 	return "MISS"
 }
 
+// benchReport collects what one run measured: the summary rows, and for
+// the report's prose (benchTemplatePath) the tables and figures of each
+// section.
 type benchReport struct {
 	mode    string
 	started time.Time
 	took    time.Duration
 	machine [][2]string
 
-	mu       sync.Mutex
-	summary  [][]string // item, measure, target, result, verdict
-	sections []benchSection
-	metrics  map[string]string // figures the notes quote
-	pacedP99 time.Duration
-}
-
-type benchSection struct {
-	order int
-	title string
-	text  []string
-	table [][]string // first row is the header
-	after []string
+	mu      sync.Mutex
+	summary [][]string            // item, measure, target, result, verdict
+	ran     map[string]bool       // the sections measured
+	tables  map[string][][]string // first row is the header
+	metrics map[string]string     // figures the prose quotes
+	flags   map[string]bool
 }
 
 func (r *benchReport) target(item, measure, target, result string, ok bool) {
@@ -318,7 +321,13 @@ func (r *benchReport) info(item, measure, result string) {
 	r.summary = append(r.summary, []string{item, measure, "-", result, "info"})
 }
 
-// metric keeps a figure for the notes.
+// section is the part of key before its first dot: "1b" of "1b.rounds".
+func section(key string) string {
+	s, _, _ := strings.Cut(key, ".")
+	return s
+}
+
+// metric keeps a figure for the prose; the key starts with its section.
 func (r *benchReport) metric(key, value string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -328,69 +337,102 @@ func (r *benchReport) metric(key, value string) {
 	r.metrics[key] = value
 }
 
-func (r *benchReport) section(s benchSection) {
+// flag keeps a yes/no the prose depends on.
+func (r *benchReport) flag(key string, on bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.sections = append(r.sections, s)
+	if r.flags == nil {
+		r.flags = map[string]bool{}
+	}
+	r.flags[key] = on
 }
 
-func (r *benchReport) markdown() string {
+// table keeps a table for the prose, and marks its section as measured.
+func (r *benchReport) table(key string, rows [][]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tables == nil {
+		r.tables, r.ran = map[string][][]string{}, map[string]bool{}
+	}
+	r.tables[key] = rows
+	r.ran[section(key)] = true
+}
+
+// benchTemplatePath holds the report's prose, read by markdown.
+const benchTemplatePath = "docs/BENCHMARKS.tmpl.md"
+
+// markdown fills the template with this run's tables and figures. A figure
+// or table the template names but a measured section did not record is an
+// error, so that make bench-smoke catches a mistake in either.
+func (r *benchReport) markdown() (string, error) {
+	src, err := os.ReadFile(benchTemplatePath)
+	if err != nil {
+		return "", fmt.Errorf("the report's template: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	machine := [][]string{{"", ""}}
+	for _, kv := range r.machine {
+		machine = append(machine, []string{kv[0], kv[1]})
+	}
+	summary := slices.Clone(r.summary)
+	slices.SortStableFunc(summary, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	tables := maps.Clone(r.tables)
+	if tables == nil {
+		tables = map[string][][]string{}
+	}
+	tables["machine"] = machine
+	tables["summary"] = append([][]string{{"item", "measure", "target", "result", "verdict"}}, summary...)
+
+	funcs := template.FuncMap{
+		"ran":  func(key string) bool { return r.ran[key] },
+		"flag": func(key string) bool { return r.flags[key] },
+		"m": func(key string) (string, error) {
+			if v, ok := r.metrics[key]; ok {
+				return v, nil
+			}
+			if !r.ran[section(key)] {
+				return "(not measured in this run)", nil
+			}
+			return "", fmt.Errorf("section %s was measured but recorded no figure %q", section(key), key)
+		},
+		"table": func(key string) (string, error) {
+			rows, ok := tables[key]
+			if !ok {
+				return "", fmt.Errorf("no table %q in this run", key)
+			}
+			return tableString(rows), nil
+		},
+	}
+	tmpl, err := template.New(benchTemplatePath).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("# Benchmarks\n\n")
-	p("Measured by `make bench` (`PODBOARD_BENCH=full go test -run '^TestBenchReport$' .` with the build tags) on %s, in %s. ",
-		r.started.UTC().Format("2006-01-02 15:04 MST"), r.took.Round(time.Second))
-	p("The file is written by that command; edit `main_bench_test.go`, not this file. ")
-	p("Percentiles (p50, p99, max) are nearest-rank over every sample of a row; whole-run figures (memory, scan passes, ratios) are medians of several runs. No test asserts a duration: the targets are checked here only.\n\n")
-	p("## Machine\n\n")
-	writeTable(&b, append([][]string{{"", ""}}, func() [][]string {
-		var rows [][]string
-		for _, kv := range r.machine {
-			rows = append(rows, []string{kv[0], kv[1]})
-		}
-		return rows
-	}()...))
-	p("\n## Summary\n\n")
-	slices.SortStableFunc(r.summary, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
-	writeTable(&b, append([][]string{{"item", "measure", "target", "result", "verdict"}}, r.summary...))
-	slices.SortStableFunc(r.sections, func(a, b benchSection) int { return a.order - b.order })
-	for _, s := range r.sections {
-		p("\n## %s\n\n", s.title)
-		for _, t := range s.text {
-			p("%s\n\n", t)
-		}
-		if len(s.table) > 0 {
-			writeTable(&b, s.table)
+	err = tmpl.Execute(&b, map[string]string{
+		"Started": r.started.UTC().Format("2006-01-02 15:04 MST"),
+		"Took":    r.took.Round(time.Second).String(),
+	})
+	return b.String(), err
+}
+
+// tableString renders rows as a Markdown table, the first row its header.
+func tableString(rows [][]string) string {
+	var b strings.Builder
+	for i, row := range rows {
+		if i > 0 {
 			b.WriteString("\n")
 		}
-		for _, t := range s.after {
-			p("%s\n\n", t)
-		}
-	}
-	p("\n## Notes\n\n")
-	for _, n := range r.benchNotes() {
-		p("%s\n\n", n)
-	}
-	return b.String()
-}
-
-func writeTable(b *strings.Builder, rows [][]string) {
-	for i, row := range rows {
-		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		b.WriteString("| " + strings.Join(row, " | ") + " |")
 		if i == 0 {
 			sep := make([]string, len(row))
 			for j := range sep {
 				sep[j] = "---"
 			}
-			b.WriteString("| " + strings.Join(sep, " | ") + " |\n")
+			b.WriteString("\n| " + strings.Join(sep, " | ") + " |")
 		}
 	}
-}
-
-func tableString(rows [][]string) string {
-	var b strings.Builder
-	writeTable(&b, rows)
-	return strings.TrimRight(b.String(), "\n")
+	return b.String()
 }
 
 func describeMachine() [][2]string {
@@ -547,55 +589,61 @@ func waitStates(t *testing.T, url string, names []string, state string) {
 	})
 }
 
-// benchBefore are figures this harness measured on this machine on
-// 2026-11-28 on the code as it was before the fixes the notes describe
-// (commit 7f57b02, with PODBOARD_BENCH=full PODBOARD_BENCH_ONLY=1,3,4,6).
-// They are recorded here rather than measured again: that code is gone.
-var benchBefore = []struct{ fix, measure, key, before string }{
-	{"Fix 1", "POST stop handler alone, CPU per action (`BenchmarkActionStop/pages=0`)", "go.BenchmarkActionStop/pages=0", "278.1 µs"},
-	{"Fix 1", "answers/s, 64 clients, closed loop", "1.closed64.rps", "2321"},
-	{"Fixes 1, 2", "p50, 64 clients, closed loop", "1.closed64.p50", "24.8 ms"},
-	{"Fixes 1, 2", "p99, 64 clients, closed loop", "1.closed64.p99", "50.5 ms"},
-	{"Fixes 1, 2", "p99, 64 clients all at once", "1.burst.p99", "76.3 ms"},
-	{"Fix 2", "p99, 64 clients each clicking every 100 ms", "1.paced.p99", "187 ms"},
-	{"Fixes 1, 2", "p99, 64 clients, closed loop, real Podman (1b)", "1.real64.p99", "114 ms"},
-	{"Fix 3", "scan pass, 10,000 containers, nothing changed (median)", "3.largest.p50", "79.7 ms"},
-	{"Fix 3", "the same, `BenchmarkScan/unchanged/10000`", "go.BenchmarkScan/unchanged/10000", "73.27 ms"},
-	{"Fix 1", "first scan of 10,000 containers (all inserted)", "3.largest.first", "921 ms"},
-}
-
-// benchNotes explain the fixes, the misses and the targets, with the
-// figures of this run.
-func (r *benchReport) benchNotes() []string {
-	m := func(key string) string {
-		if v, ok := r.metrics[key]; ok {
-			return v
-		}
-		return "(not measured in this run)"
+// TestBenchReportTemplateFillsWhatWasMeasuredAndSaysWhatWasNot keeps the
+// report's template working without running a benchmark: it parses, a
+// section appears only when its item was measured, and a figure a measured
+// section forgot to record is an error rather than a blank in the report.
+func TestBenchReportTemplateFillsWhatWasMeasuredAndSaysWhatWasNot(t *testing.T) {
+	fanout := [][]string{{"pages", "p99"}, {"10", "0.25 ms"}}
+	tests := []struct {
+		name    string
+		fill    func(r *benchReport)
+		want    []string
+		notWant []string
+		err     string
+	}{
+		{
+			name:    "nothing measured",
+			fill:    func(*benchReport) {},
+			want:    []string{"# Benchmarks", "## Summary", "## Notes", "(not measured in this run)"},
+			notWant: []string{"## 1. Action latency", "## 2. Live fan-out"},
+		},
+		{
+			name:    "one section measured",
+			fill:    func(r *benchReport) { r.table("2", fanout) },
+			want:    []string{"## 2. Live fan-out", "| pages | p99 |\n| --- | --- |\n| 10 | 0.25 ms |"},
+			notWant: []string{"## 1. Action latency"},
+		},
+		{
+			name: "a measured section without a figure the prose quotes",
+			fill: func(r *benchReport) { r.table("4", fanout); r.table("4.split", fanout) },
+			err:  `section 4 was measured but recorded no figure "4.`,
+		},
 	}
-	item1 := fmt.Sprintf("**Item 1, p99 under 5 ms at 64 concurrent clients: the target is wrong for a closed loop.** In a closed loop the mean latency is the number of clients divided by the throughput (Little's law), whatever the code: p99 under 5 ms with 64 clients needs more than 12,800 answered stops a second on 2 cores, under 156 µs of CPU per stop with the load generator's own HTTP client included. A stop is one SQLite write transaction through the single writer when it begins and another when its job ends, plus two renders of its row and the HTTP exchange; the handler alone costs %s of CPU with no network (item 6), and the measured throughput, %s answers a second, is %s of the 2 cores' time per stop in all, so 64 clients wait %s at the median. 64 clients clicking at the same instant wait %s at p99 for the same reason: the writes are serialised. Clicking as people do, each of 64 clients every 100 ms (640 clicks a second, far more than 64 people click), p50 is %s and p99 %s.",
-		m("go.BenchmarkActionStop/pages=0"), m("1.closed64.rps"), m("1.closed64.cpu"), m("1.closed64.p50"), m("1.burst.p99"), m("1.paced.p50"), m("1.paced.p99"))
-	if r.pacedP99 >= 5*time.Millisecond {
-		item1 += fmt.Sprintf(" Much of what is left at that p99 is the process not running at all: in the same runs a goroutine that only sleeps 1 ms overslept by %s at p99 and %s at worst (with GODEBUG=gctrace=1, the garbage collector's stop-the-world phases took up to 3 to 5 ms on this virtual machine under this load).",
-			m("1.paced.stall.p99"), m("1.paced.stall.max"))
-	}
-	item1 += " Meeting 5 ms at p99 in a closed loop would take answering before the transitional state is committed, which gives up the guarantee that a \"Stopping…\" shown was stored, or batching concurrent clicks into shared transactions; neither is worth it for a dashboard."
-	before := [][]string{{"by", "measure", "before", "now"}}
-	for _, b := range benchBefore {
-		before = append(before, []string{b.fix, b.measure, b.before, m(b.key)})
-	}
-	return []string{
-		"Fixes, each found with pprof or the figures above and measured before and after with this harness (before: the recorded figures of `benchBefore` in `main_bench_test.go`; now: this run). The machine's figures move from run to run (see CPU steadiness above), so read differences of a few per cent as noise.\n\n" +
-			tableString(before) + "\n",
-		"**Fix 1, SQL parsed again on every call (`db/`).** pprof of `BenchmarkActionStop` showed SQLite's parser (`sqlite3RunParser`) as the largest single cost, a third of all the CPU and more than running the statements: through `database/sql` the pure-Go driver parses and plans the statement text again on every `Exec` and `Query`, and an action ran five statements, two of them the 24-column container join. The statements of actions, job outcomes and scans are now prepared once per connection (`db/statements.go`) and bound to each transaction with `tx.StmtContext`, which reuses them.",
-		"**Fix 2, a scan held the manager's lock for all its writes at once (`lifecycle/scan.go`).** Every job's final write is followed, at the next scan, by an update with Podman's exact timestamps; after many operations a scan wrote thousands of rows in one transaction under the lock that every click waits for, and clicks stalled for as long (before: p99 of 187 ms with 64 clients clicking every 100 ms; 256 to 515 ms per run at 64 clients in the harness's first version, where one dashboard held 12,000 containers). A scan now writes in transactions of 32 rows, each write still conditional on the row it read.",
-		"**Fix 3, the container list joined every row with its job (`db/store.go`).** The scan reads every row at every interval; the join read 24 columns per row, ten of them for jobs that are almost always absent, and each column costs the driver a mutex round trip. `Containers` now reads the 14 container columns and, in the same read transaction, the few jobs in flight.",
-		"**Fix 4, every restart began with an inspect (`lifecycle/podman`).** The engine read the stop timeout again (one Podman API call, 1.7 ms median here) although the scan knows it. Restart now goes to the container ID the scan saw, with that container's timeout; if the name was removed and created again since, Podman answers 404 for the old ID and the engine inspects by name as before, so a timeout is never applied to another container (`TestRestartOfANameRecreatedSinceTheLastListUsesTheNewContainersStopTimeout`). One round trip of under 2 ms in a restart of about 180 ms is below what the ratio of item 4 can resolve here (see the note on item 4), so there is no before/after row for it.",
-		item1,
-		fmt.Sprintf("**Item 4, the ratios.** The dashboard's own part of an operation (the POST and the job's start, then the final write and the live push) is %s for stop, %s for start and %s for restart, a few per cent of the bare call (the split table in 4): the Podman call dominates everything (runc, conmon, and for a stop the workload's exit and Podman's cleanup). The ratio of medians is the issue's measure, but Podman's own time varies far more than 5 %% from one call to the next (bare stop %s, start %s, restart %s here), so with 40 samples the ratio moves by several per cent between runs (an earlier version of this harness, with 15 samples in blocks, measured start at 1.13 and restart at 1.18 while the dashboard's own part was the same 1 to 3 ms). The split table in 4 is the figure that holds still.",
-			m("4.stop.own"), m("4.start.own"), m("4.restart.own"), m("4.stop.spread"), m("4.start.spread"), m("4.restart.spread")),
-		"**Item 5, memory.** Idle, about three quarters of the resident memory is the binary's own file pages (RssFile in 5): package initialisation touches code all over the binary, the kernel maps the file in blocks around each touch, and the Podman bindings bring a large tree of packages (containers/image, storage, …), so nearly all of the binary's code and read-only data is resident after start-up. These pages are clean, shared with the page cache and the first to go under memory pressure; the process's own memory (RssAnon) is the smaller part. Each idle page costs about 29 KB (2b): its connection, its goroutines and the SSE library's 64-event channel.",
-		"**Item 1b, the real engine.** The answer is written before the Podman call begins, so it never waits for Podman; it does share the 2 cores with Podman's own processes: with 64 clients, 64 real stops and starts put runc, conmon and a `podman container cleanup` process per container on the cores while the POSTs are being answered, and the answers queue behind them for the CPU. At 1 client the answer takes about as long as with the fake engine.",
-		"**The harness itself.** Its first version ran the Go benchmarks of the four packages two at a time (`go test` runs test binaries in parallel), each slowing the other down; they now run with `-p 1`. Load generator and server share the 2 cores in items 1 and 2, so every latency here includes the client's own cost.",
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &benchReport{started: time.Now()}
+			tt.fill(r)
+			out, err := r.markdown()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the report lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("the report has %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }

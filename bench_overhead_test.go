@@ -195,15 +195,9 @@ func benchOverhead(t *testing.T, sz benchSizes, rep *benchReport, svc *podmantes
 		rep.metric("4."+string(op)+".bare", fmtMS(b.median()))
 		rep.metric("4."+string(op)+".spread", fmtMS(b.min())+"–"+fmtMS(b.max()))
 	}
-	rep.section(benchSection{
-		order: 40,
-		title: "4. Overhead over Podman",
-		text: []string{fmt.Sprintf("One workload container (exits at once on SIGTERM, stop timeout %d s) on the private Podman. *Bare*: the bindings call alone (`containers.Stop`, `containers.Start`, `containers.Restart` with the stop timeout, as the engine sends it), from call to return, while the dashboard process is stopped with SIGSTOP so that none of its work overlaps. *Dashboard*: the real binary, from the POST written to the final row read from `/events`. Each of the %d iterations runs stop, start, restart bare and the same through the dashboard, the two in alternating order, with %s between operations so that Podman's cleanup after one does not overlap the next.",
-			stopTimeout, sz.overheadIterations, sz.settle)},
-		table: table,
-		after: []string{
-			"Where the time goes: the same clicks against `newApp` in the test process over the Podman engine, with the engine's call timed (for restart it includes the engine's own lookup of the stop timeout, when it is not known from the scan). The last column is the dashboard's own share, before and after the Podman call, over the median bare call.",
-			tableString(split),
-		},
-	})
+	rep.metric("4.stopTimeout", fmt.Sprint(stopTimeout))
+	rep.metric("4.iterations", fmt.Sprint(sz.overheadIterations))
+	rep.metric("4.settle", sz.settle.String())
+	rep.table("4", table)
+	rep.table("4.split", split)
 }
