@@ -78,9 +78,8 @@ func TestWorkloadLifecycle(t *testing.T) {
 			if got := s.MustPodman(t, "wait", "exit-by-itself"); got != "3" {
 				t.Errorf("podman wait = %q, want 3", got)
 			}
-			if got := state(t, s, "exit-by-itself"); got != "exited" {
-				t.Errorf("state = %q, want exited", got)
-			}
+			// podman wait's "stopped" can come before Podman's exited.
+			waitState(t, s, "exit-by-itself", "exited")
 		})
 
 		t.Run("broken entrypoint", func(t *testing.T) {
@@ -233,6 +232,21 @@ func TestCloseLeavesNothing(t *testing.T) {
 func state(t *testing.T, s *podmantest.Service, name string) string {
 	t.Helper()
 	return s.MustPodman(t, "inspect", "--format", "{{.State.Status}}", name)
+}
+
+// waitState waits until Podman says name is in want.
+func waitState(t *testing.T, s *podmantest.Service, name, want string) {
+	t.Helper()
+	const limit = 10 * time.Second
+	var got string
+	for end := time.Now().Add(limit); ; time.Sleep(20 * time.Millisecond) {
+		if got = state(t, s, name); got == want {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("state of %s is %q after %s, want %q", name, got, limit, want)
+		}
+	}
 }
 
 // processesMentioning lists live processes whose command line contains
