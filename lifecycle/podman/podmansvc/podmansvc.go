@@ -50,8 +50,9 @@ import (
 const WorkloadImage = "localhost/podboard-workload:test"
 
 const (
-	// readyTimeout bounds how long Launch waits for the API to answer;
-	// the service normally answers within about a second.
+	// readyTimeout bounds how long Launch waits for the API to answer,
+	// and CreateWorkload for a started program to be ready; both normally
+	// take well under a second.
 	readyTimeout = 20 * time.Second
 	// stopGrace is how long Close lets the service shut down after
 	// SIGTERM before it is killed.
@@ -755,7 +756,8 @@ type Workload struct {
 }
 
 // CreateWorkload creates (and with w.Start, starts) a container called name
-// from the workload image, building the image first if needed. With both
+// from the workload image, building the image first if needed. A started
+// workload is ready when it returns: its program handles SIGTERM. With both
 // Start and BrokenEntrypoint the container is created and the start error
 // is returned.
 func (s *Service) CreateWorkload(name string, w Workload) error {
@@ -791,5 +793,33 @@ func (s *Service) CreateWorkload(name string, w Workload) error {
 	if _, err := s.Podman(args...); err != nil {
 		return fmt.Errorf("podmansvc: workload %s: %w", name, err)
 	}
+	if w.Start {
+		return s.waitWorkloadReady(name)
+	}
 	return nil
+}
+
+// workloadReadyLine is what the workload program prints once its signal
+// handlers are in place (see workload/main.go).
+const workloadReadyLine = "workload started"
+
+// waitWorkloadReady waits until name's program has printed its start line.
+// Podman's run returns once the process exists, before the program has
+// caught SIGTERM; as PID 1 it drops SIGTERM until then, so a stop sent at
+// once would wait for the whole stop timeout and end in a SIGKILL.
+func (s *Service) waitWorkloadReady(name string) error {
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		out, err := s.Podman("logs", name)
+		if err != nil {
+			return fmt.Errorf("podmansvc: workload %s: %w", name, err)
+		}
+		if strings.Contains(out, workloadReadyLine) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("podmansvc: workload %s did not print %q within %s; its log: %q", name, workloadReadyLine, readyTimeout, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -1,7 +1,11 @@
 package podmansvc_test
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +33,7 @@ func TestWorkloadLifecycle(t *testing.T) {
 	}
 	s.MustPodman(t, "image", "exists", image)
 
-	names := []string{"slow", "ignore-term", "exit-by-itself", "broken"}
+	names := []string{"slow", "stop-at-once", "ignore-term", "exit-by-itself", "broken"}
 	t.Run("group", func(t *testing.T) {
 		t.Run("slow stop", func(t *testing.T) {
 			t.Parallel()
@@ -54,6 +58,18 @@ func TestWorkloadLifecycle(t *testing.T) {
 			logs := s.MustPodman(t, "logs", "slow")
 			if !strings.Contains(logs, "workload started") || !strings.Contains(logs, "workload got terminated") {
 				t.Errorf("logs do not show start and SIGTERM:\n%s", logs)
+			}
+		})
+
+		t.Run("stop at once after start", func(t *testing.T) {
+			t.Parallel()
+			// A SIGTERM that came before the program could catch it would
+			// be dropped, and the stop would end in SIGKILL after 30 s. The
+			// API, as the dashboard calls it, sends it within milliseconds.
+			s.MustCreateWorkload(t, "stop-at-once", podmansvc.Workload{StopTimeout: 30, Start: true})
+			apiStop(t, s, "stop-at-once")
+			if got := s.MustPodman(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "stop-at-once"); got != "exited 0" {
+				t.Errorf("after a stop right after the start: %q, want \"exited 0\" (137 is SIGKILL)", got)
 			}
 		})
 
@@ -232,6 +248,28 @@ func TestCloseLeavesNothing(t *testing.T) {
 func state(t *testing.T, s *podmantest.Service, name string) string {
 	t.Helper()
 	return s.MustPodman(t, "inspect", "--format", "{{.State.Status}}", name)
+}
+
+// apiStop stops name through the service's API, as the dashboard does,
+// without the CLI's start-up time.
+func apiStop(t *testing.T, s *podmantest.Service, name string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", s.Socket)
+		},
+	}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Post("http://podman/v4.0.0/libpod/containers/"+name+"/stop", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("stop %s through the API: %s: %s", name, resp.Status, body)
+	}
 }
 
 // waitState waits until Podman says name is in want.

@@ -45,6 +45,7 @@ func main() {
 	if exitAfter > 0 {
 		exitTimer = time.After(exitAfter)
 	}
+	// podmansvc waits for this line: from now on SIGTERM is handled.
 	fmt.Printf("workload started: stop_delay=%s ignore_term=%t exit_after=%s exit_code=%d\n",
 		stopDelay, ignoreTerm, exitAfter, exitCode)
 
