@@ -30,7 +30,7 @@ generate: ## Regenerate the templ output (then run make css if classes changed)
 	$(GO) tool templ generate
 
 demo: deps build ## Run the dashboard on http://127.0.0.1:8080 with demo containers on a private Podman
-	$(GO) run ./lifecycle/podman/podmantest/demo -podboard ./podboard -dir data/demo
+	$(GO) run ./lifecycle/podman/podmansvc/demo -podboard ./podboard -dir data/demo
 
 check: check-generated check-css ## Static checks: gofmt, go vet, generated files current
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
 	"testing"
+
+	"podboard/lifecycle/podman/podmansvc"
 )
 
 // Shared is one private service for every test of a package: starting
@@ -44,20 +44,18 @@ func RunShared(m *testing.M, s *Shared) int {
 
 func (s *Shared) start() (stop func() error, err error) {
 	noop := func() error { return nil }
-	for _, tool := range []string{"podman", "runc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-				return nil, fmt.Errorf("%s is required when CI=true: %v", tool, err)
-			}
-			s.skip = fmt.Sprintf("%s not on PATH: %v", tool, err)
-			return noop, nil
+	if err := podmansvc.MissingTool(); err != nil {
+		if onCI() {
+			return nil, fmt.Errorf("%v (required when CI=true)", err)
 		}
+		s.skip = err.Error()
+		return noop, nil
 	}
 	dir, err := os.MkdirTemp("", "podmantest-")
 	if err != nil {
 		return nil, err
 	}
-	svc, err := Launch(dir)
+	svc, err := podmansvc.Launch(dir)
 	if err != nil {
 		os.RemoveAll(dir)
 		s.err = err
@@ -68,7 +66,7 @@ func (s *Shared) start() (stop func() error, err error) {
 		s.err = err
 		return stop, nil
 	}
-	s.svc = svc
+	s.svc = &Service{svc}
 	return stop, nil
 }
 

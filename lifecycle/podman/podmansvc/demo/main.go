@@ -18,18 +18,18 @@ import (
 	"syscall"
 	"time"
 
-	"podboard/lifecycle/podman/podmantest"
+	"podboard/lifecycle/podman/podmansvc"
 )
 
 var demo = []struct {
 	name string
-	w    podmantest.Workload
+	w    podmansvc.Workload
 }{
-	{"bitcoind", podmantest.Workload{StopDelay: 20 * time.Second, StopTimeout: 600, Start: true}},
-	{"web", podmantest.Workload{StopTimeout: 10, Start: true}},
-	{"stubborn", podmantest.Workload{IgnoreTerm: true, StopTimeout: 5, Start: true}},
-	{"worker", podmantest.Workload{StopDelay: 2 * time.Second, StopTimeout: 30}},
-	{"broken", podmantest.Workload{BrokenEntrypoint: true}},
+	{"bitcoind", podmansvc.Workload{StopDelay: 20 * time.Second, StopTimeout: 600, Start: true}},
+	{"web", podmansvc.Workload{StopTimeout: 10, Start: true}},
+	{"stubborn", podmansvc.Workload{IgnoreTerm: true, StopTimeout: 5, Start: true}},
+	{"worker", podmansvc.Workload{StopDelay: 2 * time.Second, StopTimeout: 30}},
+	{"broken", podmansvc.Workload{BrokenEntrypoint: true}},
 }
 
 func main() {
@@ -51,7 +51,7 @@ func run(dir, bin, listen string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	svc, err := podmantest.Launch(filepath.Join(dir, "podman"))
+	svc, err := podmansvc.Launch(filepath.Join(dir, "podman"))
 	if err != nil {
 		return err
 	}

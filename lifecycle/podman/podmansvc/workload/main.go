@@ -1,7 +1,7 @@
-// Command workload is the PID 1 of podmantest's containers. It stands in for
-// a real service (bitcoin-core, a database) whose shutdown behaviour is what
-// the dashboard has to cope with: slow clean stops, stops that never happen,
-// and processes that exit on their own. Environment variables choose the
+// Command workload is the PID 1 of package podmansvc's containers. It stands
+// in for a real service (bitcoin-core, a database) whose shutdown behaviour
+// is what the dashboard has to cope with: slow clean stops, stops that never
+// happen, and processes that exit on their own. Environment variables choose the
 // behaviour so that one image serves every test:
 //
 //	WORKLOAD_STOP_DELAY   Go duration to wait after SIGTERM/SIGINT before exiting 0 (default 0)
@@ -45,6 +45,7 @@ func main() {
 	if exitAfter > 0 {
 		exitTimer = time.After(exitAfter)
 	}
+	// podmansvc waits for this line: from now on SIGTERM is handled.
 	fmt.Printf("workload started: stop_delay=%s ignore_term=%t exit_after=%s exit_code=%d\n",
 		stopDelay, ignoreTerm, exitAfter, exitCode)
 

@@ -1,0 +1,537 @@
+package main
+
+// Browser tests: Debian's chromium, headless and kept off the network,
+// drives the real page (htmx, its SSE extension, static/js/app.js) served by
+// the real dashboard against a real private Podman, or by the router over
+// the fake engine where Podman cannot produce the case. They assert what an
+// operator sees, and write the screenshots the README shows. This file holds
+// the browser, its tabs and the fake dashboard; the tests are in the other
+// browser_*_test.go files.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"podboard/db"
+	"podboard/handlers"
+	"podboard/lifecycle"
+	"podboard/lifecycle/fake"
+	"podboard/web"
+)
+
+// screenshotDir receives the PNGs of the page's main states.
+const screenshotDir = "docs/screenshots"
+
+// chromiumPath finds Debian's chromium. Without it the browser tests skip
+// on a developer's machine, but fail under CI=true, where a silent skip
+// would hide that they never ran.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("chromium")
+	if err == nil {
+		return p
+	}
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatalf("chromium is required when CI=true: %v (apt-get install chromium)", err)
+	}
+	t.Skipf("chromium not on PATH, skipping the browser test: %v", err)
+	return ""
+}
+
+// browser is one headless chromium for one test.
+type browser struct {
+	t     *testing.T
+	first context.Context // the first tab; it owns the browser process
+}
+
+// tab is one page of a browser.
+type tab struct {
+	t      *testing.T
+	label  string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	exceptions []string
+	dialogs    atomic.Int32
+}
+
+// newBrowser starts chromium with a fresh profile and no network access of
+// its own, and returns it with its first tab. The browser is closed when the
+// test ends, before the servers the test started earlier.
+func newBrowser(t *testing.T) (*browser, *tab) {
+	t.Helper()
+	path := chromiumPath(t)
+	profile := t.TempDir() // removed after the browser has closed
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1200, 700),
+	)
+	if os.Getuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	b := &browser{t: t}
+	first := newTabIn(t, alloc, "first tab")
+	b.first = first.ctx
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(b.first, 10*time.Second)
+		defer cancel()
+		_ = chromedp.Cancel(ctx) // closes the browser gracefully
+		first.cancel()
+		cancelAlloc() // and kills it if it did not close
+	})
+	first.setup()
+	return b, first
+}
+
+// newTab opens another tab of the browser.
+func (b *browser) newTab(label string) *tab {
+	b.t.Helper()
+	p := newTabIn(b.t, b.first, label)
+	b.t.Cleanup(func() {
+		_ = chromedp.Cancel(p.ctx) // closes the tab
+		p.cancel()
+	})
+	p.setup()
+	return p
+}
+
+func newTabIn(t *testing.T, parent context.Context, label string) *tab {
+	p := &tab{t: t, label: label}
+	var ctx context.Context
+	ctx, p.cancel = chromedp.NewContext(parent, chromedp.WithListener(func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg += " " + d.Exception.Description
+			}
+			p.mu.Lock()
+			p.exceptions = append(p.exceptions, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber+1, msg))
+			p.mu.Unlock()
+		case *page.EventJavascriptDialogOpening:
+			// A dialog blocks the page: count it and close it, so the test
+			// fails on its assertions instead of hanging.
+			p.dialogs.Add(1)
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
+		}
+	}))
+	p.ctx = ctx
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, e := range p.exceptions {
+			t.Errorf("%s: uncaught JavaScript exception: %s", p.label, e)
+		}
+	})
+	return p
+}
+
+// setup opens the tab with a fixed viewport and the light colour scheme,
+// so that screenshots are the same on every machine.
+func (p *tab) setup() {
+	p.t.Helper()
+	// The first run binds the tab (and for the first tab the browser) to
+	// the context it gets: this one has no deadline.
+	if err := chromedp.Do(p.ctx); err != nil {
+		p.t.Fatalf("%s: starting chromium: %v", p.label, err)
+	}
+	p.do("open the tab",
+		chromedp.EmulateViewport(1200, 700),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}},
+			})
+			return err
+		}),
+	)
+}
+
+// disableJavaScript turns script execution off for the tab's next pages.
+func (p *tab) disableJavaScript() {
+	p.t.Helper()
+	p.do("disable JavaScript", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+}
+
+// do runs actions, failing the test with the page's state if one fails.
+func (p *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, deadline)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %s: %v%s", p.label, what, err, p.dump())
+	}
+}
+
+// evalIn evaluates a JavaScript expression in p and decodes its value.
+func evalIn[T any](p *tab, expr string) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, deadline)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.t.Fatalf("%s: evaluating %s: %v%s", p.label, expr, err, p.dump())
+	}
+	return v
+}
+
+// waitFor polls a JavaScript predicate until it holds.
+func (p *tab) waitFor(what, predicate string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, deadline+5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
+		chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(deadline)))
+	if err != nil {
+		p.t.Fatalf("%s: %s: not within %s: %v%s", p.label, what, deadline, err, p.dump())
+	}
+}
+
+// dump is the page's live indicator and table, for failure messages.
+func (p *tab) dump() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var parts = [location.href];
+		['live', 'scan-status', 'flash', 'rows', 'toasts', 'announce'].forEach(function (id) {
+			var el = document.getElementById(id);
+			if (el) parts.push(el.outerHTML);
+		});
+		if (parts.length === 1) parts.push(document.body ? document.body.outerHTML : '(no body)');
+		return parts.join('\n');
+	})()`))
+	if err != nil {
+		return fmt.Sprintf("\n(page state unavailable: %v)", err)
+	}
+	if len(html) > 6000 {
+		html = html[:6000] + " …"
+	}
+	return "\npage:\n" + html
+}
+
+// open loads the dashboard and waits until its live connection is open, so
+// that every change from then on reaches it.
+func (p *tab) open(url string) {
+	p.t.Helper()
+	p.do("load "+url, chromedp.Navigate(url))
+	p.waitLive()
+}
+
+func (p *tab) waitLive() {
+	p.t.Helper()
+	p.waitFor("the live indicator says live", `document.getElementById('live') && document.getElementById('live').dataset.state === 'live'`)
+}
+
+// settle waits until htmx has finished every request and swap, and the
+// page its table resync: a click on an element that is about to be
+// replaced, or that htmx has not processed yet, can silently do nothing.
+func (p *tab) settle() {
+	p.t.Helper()
+	p.waitFor("htmx settled", `document.readyState === 'complete' && !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added, [aria-busy=true]')`)
+}
+
+// click clicks the element selector matches once htmx has settled.
+func (p *tab) click(selector string) {
+	p.t.Helper()
+	p.settle()
+	p.do("click "+selector, chromedp.Click(chromedp.CSS(selector)))
+}
+
+// markPage tags the loaded document; assertNotReloaded checks that the tag
+// is still there, which proves the page was not reloaded meanwhile.
+func (p *tab) markPage() {
+	p.t.Helper()
+	evalIn[chromedp.Void](p, `window.__podboardTestMark = true`)
+}
+
+func (p *tab) assertNotReloaded() {
+	p.t.Helper()
+	if !evalIn[bool](p, `window.__podboardTestMark === true`) {
+		p.t.Errorf("%s: the page was reloaded; it must update live", p.label)
+	}
+}
+
+// screenshot writes the viewport as docs/screenshots/NAME.png.
+func (p *tab) screenshot(name string) {
+	p.t.Helper()
+	p.settle()
+	ctx, cancel := context.WithTimeout(p.ctx, deadline)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("%s: screenshot: %v", p.label, err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	path := filepath.Join(screenshotDir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot of the %s state: %s", name, path)
+}
+
+// rows is what the table shows: each container's name and state.
+func (p *tab) rows() map[string]string {
+	p.t.Helper()
+	raw := evalIn[[][2]string](p, `Array.prototype.map.call(
+		document.querySelectorAll('#rows [role=row][data-name]'),
+		function (r) { return [r.dataset.name, r.dataset.state]; })`)
+	out := map[string]string{}
+	for _, r := range raw {
+		out[r[0]] = r[1]
+	}
+	return out
+}
+
+// interceptor holds the tab's requests whose URL matches a pattern, at
+// the request or the response stage, until the test lets each one go.
+type interceptor struct {
+	p      *tab
+	paused chan fetch.RequestID
+}
+
+func (p *tab) intercept(pattern string, stage fetch.RequestStage) *interceptor {
+	p.t.Helper()
+	ctx, cancel := context.WithCancel(p.ctx)
+	p.t.Cleanup(cancel)
+	i := &interceptor{p: p, paused: make(chan fetch.RequestID, 16)}
+	events := chromedp.Events(ctx, fetch.RequestPaused) // before the first request
+	go func() {
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			select {
+			case i.paused <- ev.RequestID:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	p.do("intercept "+pattern, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+			Patterns: []*fetch.RequestPattern{{URLPattern: pattern, RequestStage: stage}},
+		})
+		return err
+	}))
+	return i
+}
+
+// next waits for the next held request.
+func (i *interceptor) next(what string) fetch.RequestID {
+	i.p.t.Helper()
+	select {
+	case id := <-i.paused:
+		return id
+	case <-time.After(deadline):
+		i.p.t.Fatalf("%s: %s was never requested within %s%s", i.p.label, what, deadline, i.p.dump())
+		return ""
+	}
+}
+
+// release lets a held request go on and holds no more requests.
+func (i *interceptor) release(id fetch.RequestID) {
+	i.p.t.Helper()
+	i.p.do("release a held request", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{})
+		return err
+	}))
+}
+
+func (p *tab) assertNoDialogs() {
+	p.t.Helper()
+	if n := p.dialogs.Load(); n > 0 {
+		p.t.Errorf("%s: %d JavaScript dialogs opened: page content ran as script", p.label, n)
+	}
+}
+
+// js quotes s as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func rowExpr(name string) string {
+	return "document.getElementById(" + js("row-"+name) + ")"
+}
+
+// rowShows is a predicate: name's row is in state with label in its state
+// badge, and all its action buttons are disabled (or all enabled).
+func rowShows(name, state, label string, disabled bool) string {
+	return fmt.Sprintf(`(function () {
+		var r = %s;
+		if (!r || r.hidden || r.dataset.state !== %s) return false;
+		var s = r.querySelector('[data-testid=state]');
+		if (!s || s.textContent.trim() !== %s) return false;
+		var b = r.querySelectorAll('button[data-op]:not([data-op=dismiss])');
+		if (b.length === 0) return false;
+		for (var i = 0; i < b.length; i++) if (b[i].disabled !== %t) return false;
+		return true;
+	})()`, rowExpr(name), js(state), js(label), disabled)
+}
+
+func rowGone(name string) string { return "!" + rowExpr(name) }
+
+// announces is a predicate: the aria-live region says text. It is waited
+// for rather than read at once: the row can reach its state through another
+// swap (the POST's answer, a resync of the table) than the pushed event that
+// carries the announcement.
+func announces(text string) string {
+	return "document.getElementById('announce').textContent.indexOf(" + js(text) + ") >= 0"
+}
+
+// elapsedSeconds is the elapsed time name's row shows, -1 when none.
+func elapsedSeconds(name string) string {
+	return fmt.Sprintf(`(function () {
+		var r = %s, e = r && r.querySelector('.elapsed[data-since]');
+		var t = e ? e.textContent.trim() : '', m;
+		if ((m = t.match(/^(\d+) h (\d+) min$/))) return m[1] * 3600 + m[2] * 60;
+		if ((m = t.match(/^(\d+) min (\d+) s$/))) return m[1] * 60 + Number(m[2]);
+		if ((m = t.match(/^(\d+) s$/))) return Number(m[1]);
+		return -1;
+	})()`, rowExpr(name))
+}
+
+// elapsed waits until name's row shows an elapsed time and returns it in
+// seconds, read in the same evaluation as the wait.
+func (p *tab) elapsed(name string) int {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, deadline+5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Poll[[]int](
+		"(function () { var s = "+elapsedSeconds(name)+"; return s >= 0 ? [s] : null; })()",
+		chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(deadline)))
+	if err != nil || len(v) != 1 {
+		p.t.Fatalf("%s: no elapsed time on %s within %s: %v%s", p.label, name, deadline, err, p.dump())
+	}
+	return v[0]
+}
+
+// freeAddr picks a loopback port nobody listens on, so that a restarted
+// dashboard can come back at the same address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// fakeDashboard is the dashboard's router over a real database and an
+// in-memory engine, for what Podman cannot produce (names it refuses) or
+// what must be exact (which containers exist).
+type fakeDashboard struct {
+	url    string
+	engine *fake.Engine
+	m      *lifecycle.Manager
+	live   *liveCutter
+}
+
+// liveCutter ends the live streams open at a moment, as a proxy that
+// drops idle connections or a flaky network would; pages reconnect.
+type liveCutter struct {
+	next    http.Handler
+	mu      sync.Mutex
+	cancels []context.CancelFunc
+}
+
+func (l *liveCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/events" {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		l.mu.Lock()
+		l.cancels = append(l.cancels, cancel)
+		l.mu.Unlock()
+		r = r.WithContext(ctx)
+	}
+	l.next.ServeHTTP(w, r)
+}
+
+func (l *liveCutter) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, cancel := range l.cancels {
+		cancel()
+	}
+	l.cancels = nil
+}
+
+func startFakeDashboard(t *testing.T, cs ...lifecycle.Observed) *fakeDashboard {
+	t.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.DiscardHandler)
+	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "podboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	hub := web.NewHub(logger)
+	engine := fake.New(cs...)
+	m := lifecycle.NewManager(lifecycle.Config{Store: store, Engine: engine, Notifier: hub, Logger: logger})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		if err := m.Wait(ctx); err != nil {
+			t.Errorf("jobs still running: %v", m.Running())
+		}
+	})
+	if _, err := m.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	live := &liveCutter{next: web.Router(handlers.New(m, "unix:///run/podman/podman.sock", logger), hub, logger)}
+	srv := httptest.NewServer(live)
+	t.Cleanup(srv.Close)
+	t.Cleanup(hub.Close)
+	return &fakeDashboard{url: srv.URL, engine: engine, m: m, live: live}
+}
+
+func (f *fakeDashboard) scan(t *testing.T) {
+	t.Helper()
+	if _, err := f.m.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

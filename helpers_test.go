@@ -1,0 +1,642 @@
+package main
+
+// The root package's tests run the whole dashboard: newApp as main wires it
+// (served by an httptest server) or the real binary (a separate process),
+// against one private Podman service shared by the test binary, and in the
+// browser tests Debian's chromium on top. This file holds what they share:
+// the Podman service and its containers, the in-process dashboard and its
+// HTTP answers, the reader of the live feed, and the dashboard as a process.
+//
+// The files by concern: actions_test.go (operations over real Podman),
+// cli_changes_test.go (changes made with Podman's CLI), recovery_test.go
+// (operations a dead dashboard left running), process_test.go (signals,
+// exit codes, the data directory lock), browser_*_test.go (what an operator
+// sees; helpers in browser_helpers_test.go) and bench_*_test.go (the
+// benchmark harness of make bench).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"podboard/lifecycle"
+	"podboard/lifecycle/podman"
+	"podboard/lifecycle/podman/podmantest"
+)
+
+// deadline bounds every wait of these tests. Nothing here should take more
+// than a few seconds; the margin is for a loaded machine.
+const deadline = 30 * time.Second
+
+// The tests share one private Podman service started by TestMain. They run
+// one after the other (every app scans the whole service), use container
+// names of their own and remove their containers when they end.
+var podmanShared podmantest.Shared
+
+func TestMain(m *testing.M) { os.Exit(podmantest.RunShared(m, &podmanShared)) }
+
+// sharedPodman returns the shared Podman service.
+func sharedPodman(t *testing.T) *podmantest.Service {
+	t.Helper()
+	return podmanShared.Service(t)
+}
+
+// createWorkload creates a container on svc that is removed when the test
+// ends.
+func createWorkload(t *testing.T, svc *podmantest.Service, name string, w podmantest.Workload) {
+	t.Helper()
+	t.Cleanup(func() { removeContainer(t, svc, name) })
+	svc.MustCreateWorkload(t, name, w)
+}
+
+// removeContainer removes name from svc, running or not.
+func removeContainer(t *testing.T, svc *podmantest.Service, name string) {
+	t.Helper()
+	if _, err := svc.Podman("rm", "--force", "--time", "0", "--ignore", name); err != nil {
+		t.Errorf("removing %s: %v", name, err)
+	}
+}
+
+// podmanState is Podman's own word for name's state.
+func podmanState(t *testing.T, svc *podmantest.Service, name string) string {
+	t.Helper()
+	return svc.MustPodman(t, "inspect", "--format", "{{.State.Status}}", name)
+}
+
+// lockedBuffer is the app's log. Writes may come from a job goroutine that
+// outlives its test, so the log must not be tied to t.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testApp is one dashboard in the test process: newApp served by an
+// httptest server.
+type testApp struct {
+	t      *testing.T
+	a      *app
+	srv    *httptest.Server
+	client *http.Client // does not follow redirects
+	data   string
+	log    *lockedBuffer // nil when the log is discarded
+	end    sync.Once     // stop or crash, whichever comes first
+}
+
+// startApp runs the dashboard on data against svc. It is stopped when the
+// test ends, unless crash already ended it.
+func startApp(t *testing.T, svc *podmantest.Service, data string, scanInterval time.Duration) *testApp {
+	t.Helper()
+	engine, err := podman.Connect(context.Background(), svc.URI, deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{data: data, scanInterval: scanInterval, podman: svc.URI, logLevel: "info"}
+	return serveApp(t, engine, cfg, &lockedBuffer{})
+}
+
+// serveApp is newApp, exactly as main wires it, over engine, served on
+// loopback. Its log is formatted as in production and kept in logs, or
+// discarded when logs is nil. It is stopped when the test ends.
+func serveApp(t *testing.T, engine lifecycle.Engine, cfg config, logs *lockedBuffer) *testApp {
+	t.Helper()
+	var w io.Writer = io.Discard
+	if logs != nil {
+		w = logs
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := newApp(context.Background(), cfg, engine, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.srv.Handler)
+	ta := &testApp{
+		t: t, a: a, srv: srv, data: cfg.data, log: logs,
+		client: &http.Client{
+			Transport:     srv.Client().Transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	t.Cleanup(func() {
+		if t.Failed() && logs != nil {
+			t.Logf("dashboard log:\n%s", logs.String())
+		}
+		ta.stop()
+	})
+	return ta
+}
+
+// stop shuts the app down as main does on SIGTERM: streams closed, the
+// server closed, jobs waited for, files closed.
+func (ta *testApp) stop() {
+	ta.end.Do(func() {
+		ta.a.shutdown()
+		ta.srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		if err := ta.a.manager.Wait(ctx); err != nil {
+			ta.t.Errorf("jobs still running when the dashboard stopped: %v", ta.a.manager.Running())
+		}
+		ta.a.close()
+	})
+}
+
+// crash ends the app the way a killed process ends: no waiting for its
+// jobs, which then fail to record their outcome.
+func (ta *testApp) crash() {
+	ta.end.Do(func() {
+		ta.a.shutdown()
+		ta.srv.Close()
+		ta.a.close()
+	})
+}
+
+// post sends POST /containers/{name}/{op} as htmx does (hx) or as a plain
+// form, and returns the answer with its body read.
+func (ta *testApp) post(name, op string, hx bool) (*http.Response, string) {
+	ta.t.Helper()
+	return ta.do(name, op, func(r *http.Request) {
+		if hx {
+			r.Header.Set("HX-Request", "true")
+		}
+	})
+}
+
+func (ta *testApp) do(name, op string, prepare func(*http.Request)) (*http.Response, string) {
+	ta.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, ta.srv.URL+"/containers/"+name+"/"+op, strings.NewReader(""))
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	prepare(req)
+	resp, err := ta.client.Do(req)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// apiContainerJSON is a container as GET /api/containers reports it.
+type apiContainerJSON struct {
+	Name        string     `json:"name"`
+	ID          string     `json:"id"`
+	Image       string     `json:"image"`
+	State       string     `json:"state"`
+	PodmanState string     `json:"podman_state"`
+	Status      string     `json:"status"`
+	ExitCode    int        `json:"exit_code"`
+	StartedAt   *time.Time `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at"`
+	StopTimeout int        `json:"stop_timeout"`
+	Error       string     `json:"error"`
+	Job         *struct {
+		ID        int64  `json:"id"`
+		Op        string `json:"op"`
+		PrevState string `json:"prev_state"`
+	} `json:"job"`
+}
+
+// listContainers is GET /api/containers of the dashboard at url.
+func listContainers(t *testing.T, client *http.Client, url string) []apiContainerJSON {
+	t.Helper()
+	resp, err := client.Get(url + "/api/containers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /api/containers: %s: %s", resp.Status, b)
+	}
+	var out []apiContainerJSON
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// findContainer picks name's entry out of cs.
+func findContainer(cs []apiContainerJSON, name string) (apiContainerJSON, bool) {
+	for _, c := range cs {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return apiContainerJSON{}, false
+}
+
+func (ta *testApp) containers() []apiContainerJSON {
+	ta.t.Helper()
+	return listContainers(ta.t, ta.client, ta.srv.URL)
+}
+
+func (ta *testApp) container(name string) (apiContainerJSON, bool) {
+	ta.t.Helper()
+	return findContainer(ta.containers(), name)
+}
+
+// waitContainer polls GET /api/containers until cond holds for name's
+// entry (ok is false while the API does not list it).
+func (ta *testApp) waitContainer(name, want string, cond func(c apiContainerJSON, ok bool) bool) apiContainerJSON {
+	ta.t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		c, ok := ta.container(name)
+		if cond(c, ok) {
+			return c
+		}
+		if time.Now().After(end) {
+			ta.t.Fatalf("/api/containers: %s is not %s within %s; last seen (listed %t): %+v", name, want, deadline, ok, c)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// isSettled is a waitContainer condition: listed in the dashboard's state
+// with Podman's own podmanState, and no job.
+func isSettled(state, podmanState string) func(apiContainerJSON, bool) bool {
+	return func(c apiContainerJSON, ok bool) bool {
+		return ok && c.State == state && c.PodmanState == podmanState && c.Job == nil
+	}
+}
+
+// waitSettled waits until name is listed in state with no job.
+func (ta *testApp) waitSettled(name, state string) apiContainerJSON {
+	ta.t.Helper()
+	return ta.waitContainer(name, state+" with no job", func(c apiContainerJSON, ok bool) bool {
+		return ok && c.State == state && c.Job == nil
+	})
+}
+
+// incidents is the app's incident log as it is now.
+func (ta *testApp) incidents() string {
+	ta.t.Helper()
+	b, err := os.ReadFile(filepath.Join(ta.data, "lifecycle.log"))
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// waitIncident returns the incident log once it holds every line in want.
+// A job records its outcome after storing it, so a row that reads settled
+// does not yet mean that its line is written.
+func (ta *testApp) waitIncident(want ...string) string {
+	ta.t.Helper()
+	var log string
+	waitUntil(ta.t, fmt.Sprintf("incident log lines %q", want), deadline, func() bool {
+		log = ta.incidents()
+		for _, w := range want {
+			if !strings.Contains(log, w) {
+				return false
+			}
+		}
+		return true
+	})
+	return log
+}
+
+// sseEvent is one event of the live feed.
+type sseEvent struct {
+	data string    // its data lines, joined
+	at   time.Time // when it arrived
+}
+
+// sseReader is a page's view of GET /events: every event, in the order it
+// arrived.
+type sseReader struct {
+	t      *testing.T
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	events []sseEvent
+	err    error // why the stream ended
+	more   chan struct{}
+	done   chan struct{}
+}
+
+// subscribe opens the app's live feed; see openSSE.
+func (ta *testApp) subscribe() *sseReader {
+	ta.t.Helper()
+	return openSSE(ta.t, ta.client, ta.srv.URL)
+}
+
+// openSSE opens the live feed of the dashboard at url. It returns once the
+// server has answered, by which time the hub has registered the client, so
+// every event published afterwards reaches it. The feed is closed when the
+// test ends, if close did not close it before.
+func openSSE(t *testing.T, client *http.Client, url string) *sseReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := client.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		resp.Body.Close()
+		cancel()
+		t.Fatalf("GET /events: %s, Content-Type %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	r := &sseReader{t: t, cancel: cancel, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go r.read(resp.Body)
+	t.Cleanup(r.close)
+	return r
+}
+
+// close ends the stream and waits for its reader.
+func (r *sseReader) close() {
+	r.cancel()
+	<-r.done
+}
+
+// read collects the data lines of each event until a blank line ends it.
+// Comments (heartbeats) and other fields are ignored, as browsers do.
+func (r *sseReader) read(body io.ReadCloser) {
+	defer close(r.done)
+	defer body.Close()
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	var data []string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if len(data) > 0 {
+				r.add(sseEvent{data: strings.Join(data, "\n"), at: time.Now()})
+			}
+			data = nil
+		case strings.HasPrefix(line, "data:"):
+			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+		}
+	}
+	r.mu.Lock()
+	r.err = sc.Err()
+	if r.err == nil {
+		r.err = io.EOF
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *sseReader) add(ev sseEvent) {
+	r.mu.Lock()
+	r.events = append(r.events, ev)
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *sseReader) signal() {
+	select {
+	case r.more <- struct{}{}:
+	default:
+	}
+}
+
+// next waits for the first event at index from or later whose data
+// matches, and returns its index and the event.
+func (r *sseReader) next(from int, want string, match func(string) bool) (int, sseEvent) {
+	r.t.Helper()
+	timeout := time.After(deadline)
+	for {
+		r.mu.Lock()
+		for i := from; i < len(r.events); i++ {
+			if match(r.events[i].data) {
+				ev := r.events[i]
+				r.mu.Unlock()
+				return i, ev
+			}
+		}
+		n, err := len(r.events), r.err
+		r.mu.Unlock()
+		if err != nil {
+			r.t.Fatalf("SSE: stream ended (%v) before %s; %d events received:\n%s", err, want, n, r.dump())
+		}
+		select {
+		case <-r.more:
+		case <-timeout:
+			r.t.Fatalf("SSE: no %s within %s; %d events received:\n%s", want, deadline, n, r.dump())
+		}
+	}
+}
+
+// count is how many events have arrived so far.
+func (r *sseReader) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+func (r *sseReader) dump() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	data := make([]string, len(r.events))
+	for i, ev := range r.events {
+		data[i] = ev.data
+	}
+	return strings.Join(data, "\n---\n")
+}
+
+// isRow matches a pushed row of name in state, swapped in out of band.
+func isRow(name, state string) func(string) bool {
+	return func(ev string) bool {
+		return strings.Contains(ev, `id="row-`+name+`"`) &&
+			strings.Contains(ev, `data-state="`+state+`"`) &&
+			strings.Contains(ev, `hx-swap-oob="true"`)
+	}
+}
+
+// isRemoval matches the event that deletes name's row from every page.
+func isRemoval(name string) func(string) bool {
+	return func(ev string) bool {
+		return strings.Contains(ev, `<div id="row-`+name+`" hx-swap-oob="delete">`)
+	}
+}
+
+// countLines counts the lines of log that contain substr.
+func countLines(log, substr string) int {
+	n := 0
+	for line := range strings.SplitSeq(log, "\n") {
+		if strings.Contains(line, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitUntil polls cond until it holds, failing the test after limit.
+func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(limit); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+	}
+}
+
+// buildTags are the Makefile's TAGS, for the binaries the tests build.
+const buildTags = "containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"
+
+// buildBinary builds podboard into a directory of the test.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "podboard")
+	cmd := exec.Command("go", "build", "-tags", buildTags, "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// proc is one podboard process.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string
+	mu     sync.Mutex
+	stderr strings.Builder
+	exited chan struct{}
+	err    error
+}
+
+// servingURL finds the address in the line the binary logs once it serves.
+var servingURL = regexp.MustCompile(`msg="podboard serving" url=(http://\S+)`)
+
+// startProc starts the binary and waits until it serves. It is killed by
+// its PID when the test ends, whatever happened.
+func startProc(t *testing.T, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.stderr.WriteString(line + "\n")
+			p.mu.Unlock()
+			if m := servingURL.FindStringSubmatch(line); m != nil {
+				select {
+				case urls <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stderr)
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	select {
+	case p.url = <-urls:
+	case <-p.exited:
+		t.Fatalf("podboard exited before serving: %v\n%s", p.err, p.log())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("podboard did not serve within 60s:\n%s", p.log())
+	}
+	return p
+}
+
+func (p *proc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *proc) wait(limit time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(limit):
+		p.t.Fatalf("podboard still running after %s:\n%s", limit, p.log())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+func (p *proc) signal(sig syscall.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+func (p *proc) post(name, op string) int {
+	p.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, p.url+"/containers/"+name+"/"+op, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (p *proc) container(name string) (apiContainerJSON, bool) {
+	p.t.Helper()
+	return findContainer(listContainers(p.t, http.DefaultClient, p.url), name)
+}
+
+// stop ends the process with SIGTERM and fails the test unless it exits
+// cleanly.
+func (p *proc) stop() {
+	p.t.Helper()
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(2 * deadline); code != 0 {
+		p.t.Fatalf("podboard exited %d:\n%s", code, p.log())
+	}
+}
