@@ -30,14 +30,14 @@ func (s *countingStore) ApplyScan(ctx context.Context, w []lifecycle.ScanWrite) 
 	return s.DB.ApplyScan(ctx, w)
 }
 
-func (s *countingStore) BeginJob(ctx context.Context, name string, op lifecycle.Op, origin string, now time.Time) (lifecycle.Container, lifecycle.Job, error) {
+func (s *countingStore) BeginJob(ctx context.Context, name string, decide func(lifecycle.Container) (lifecycle.Container, lifecycle.Job, error)) (lifecycle.Container, lifecycle.Job, error) {
 	s.writes.Add(1)
-	return s.DB.BeginJob(ctx, name, op, origin, now)
+	return s.DB.BeginJob(ctx, name, decide)
 }
 
-func (s *countingStore) ClearError(ctx context.Context, name string) (lifecycle.Container, bool, error) {
+func (s *countingStore) UpdateContainer(ctx context.Context, name string, change func(lifecycle.Container) (lifecycle.Container, bool)) (lifecycle.Container, bool, error) {
 	s.writes.Add(1)
-	return s.DB.ClearError(ctx, name)
+	return s.DB.UpdateContainer(ctx, name, change)
 }
 
 // fileState is the size and modification time of the database files.

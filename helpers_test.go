@@ -37,6 +37,7 @@ import (
 	"podboard/lifecycle"
 	"podboard/lifecycle/podman"
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/web/webtest"
 )
 
 // deadline bounds every wait of these tests. Nothing here should take more
@@ -334,17 +335,10 @@ type sseEvent struct {
 	at   time.Time // when it arrived
 }
 
-// sseReader is a page's view of GET /events: every event, in the order it
-// arrived.
-type sseReader struct {
-	t      *testing.T
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	events []sseEvent
-	err    error // why the stream ended
-	more   chan struct{}
-	done   chan struct{}
-}
+// sseReader is a page's view of GET /events, read by the project's one
+// live-feed reader (webtest.Stream); heartbeats are left out, as browsers
+// leave them.
+type sseReader struct{ s *webtest.Stream }
 
 // subscribe opens the app's live feed; see openSSE.
 func (ta *testApp) subscribe() *sseReader {
@@ -358,136 +352,41 @@ func (ta *testApp) subscribe() *sseReader {
 // test ends, if close did not close it before.
 func openSSE(t *testing.T, client *http.Client, url string) *sseReader {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)
+	req, err := http.NewRequest(http.MethodGet, url+"/events", nil)
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := client.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		resp.Body.Close()
-		cancel()
-		t.Fatalf("GET /events: %s, Content-Type %q", resp.Status, resp.Header.Get("Content-Type"))
-	}
-	r := &sseReader{t: t, cancel: cancel, more: make(chan struct{}, 1), done: make(chan struct{})}
-	go r.read(resp.Body)
-	t.Cleanup(r.close)
-	return r
+	s := webtest.SubscribeRequest(t, client, req)
+	s.Deadline = deadline
+	return &sseReader{s: s}
 }
 
 // close ends the stream and waits for its reader.
-func (r *sseReader) close() {
-	r.cancel()
-	<-r.done
-}
-
-// read collects the data lines of each event until a blank line ends it.
-// Comments (heartbeats) and other fields are ignored, as browsers do.
-func (r *sseReader) read(body io.ReadCloser) {
-	defer close(r.done)
-	defer body.Close()
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	var data []string
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if len(data) > 0 {
-				r.add(sseEvent{data: strings.Join(data, "\n"), at: time.Now()})
-			}
-			data = nil
-		case strings.HasPrefix(line, "data:"):
-			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
-		}
-	}
-	r.mu.Lock()
-	r.err = sc.Err()
-	if r.err == nil {
-		r.err = io.EOF
-	}
-	r.mu.Unlock()
-	r.signal()
-}
-
-func (r *sseReader) add(ev sseEvent) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-	r.signal()
-}
-
-func (r *sseReader) signal() {
-	select {
-	case r.more <- struct{}{}:
-	default:
-	}
-}
+func (r *sseReader) close() { r.s.Close() }
 
 // next waits for the first event at index from or later whose data
 // matches, and returns its index and the event.
 func (r *sseReader) next(from int, want string, match func(string) bool) (int, sseEvent) {
-	r.t.Helper()
-	timeout := time.After(deadline)
-	for {
-		r.mu.Lock()
-		for i := from; i < len(r.events); i++ {
-			if match(r.events[i].data) {
-				ev := r.events[i]
-				r.mu.Unlock()
-				return i, ev
-			}
-		}
-		n, err := len(r.events), r.err
-		r.mu.Unlock()
-		if err != nil {
-			r.t.Fatalf("SSE: stream ended (%v) before %s; %d events received:\n%s", err, want, n, r.dump())
-		}
-		select {
-		case <-r.more:
-		case <-timeout:
-			r.t.Fatalf("SSE: no %s within %s; %d events received:\n%s", want, deadline, n, r.dump())
-		}
-	}
+	i, ev := r.s.Next(from, want, func(ev webtest.Event) bool { return ev.Data != "" && match(ev.Data) })
+	return i, sseEvent{data: ev.Data, at: ev.At}
 }
 
 // count is how many events have arrived so far.
-func (r *sseReader) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.events)
-}
+func (r *sseReader) count() int { return r.s.Count() }
 
-func (r *sseReader) dump() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	data := make([]string, len(r.events))
-	for i, ev := range r.events {
-		data[i] = ev.data
-	}
-	return strings.Join(data, "\n---\n")
-}
+func (r *sseReader) dump() string { return r.s.Dump() }
 
-// isRow matches a pushed row of name in state, swapped in out of band.
+// isRow matches a pushed row of name in state, swapped in place or
+// inserted out of band.
 func isRow(name, state string) func(string) bool {
-	return func(ev string) bool {
-		return strings.Contains(ev, `id="row-`+name+`"`) &&
-			strings.Contains(ev, `data-state="`+state+`"`) &&
-			strings.Contains(ev, `hx-swap-oob="true"`)
-	}
+	match := webtest.IsRow(name, state)
+	return func(data string) bool { return match(webtest.Event{Data: data}) }
 }
 
 // isRemoval matches the event that deletes name's row from every page.
 func isRemoval(name string) func(string) bool {
-	return func(ev string) bool {
-		return strings.Contains(ev, `<div id="row-`+name+`" hx-swap-oob="delete">`)
-	}
+	match := webtest.IsRemoval(name)
+	return func(data string) bool { return match(webtest.Event{Data: data}) }
 }
 
 // countLines counts the lines of log that contain substr.
