@@ -51,8 +51,9 @@ test: deps check bench-smoke ## Run every test: unit, real Podman, real browser 
 
 .PHONY: help deps build generate demo check check-generated test
 
-# Benchmarks: the harness is TestBenchReport in main_bench_test.go; the Go
-# benchmarks of the hot paths are the *_bench_test.go files it runs.
+# Benchmarks: the harness is TestBenchReport in bench_harness_test.go, the
+# report's prose docs/BENCHMARKS.tmpl.md; the Go benchmarks of the hot paths
+# are the packages' *_bench_test.go files it runs.
 BENCH_TEST := -run '^TestBenchReport$$' -count=1
 
 bench: deps ## Measure everything (latency, fan-out, scan, overhead over Podman, footprint); writes docs/BENCHMARKS.md (about 12 min)

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -267,11 +268,35 @@ func (p *tab) settle() {
 	p.waitFor("htmx settled", `document.readyState === 'complete' && !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added, [aria-busy=true]')`)
 }
 
-// click clicks the element selector matches once htmx has settled.
+// click clicks the element selector matches once htmx has settled. The
+// live feed may replace the element between the moment it is found and
+// the moment its position is read (a scan pushing Podman's exact times for
+// a row whose operation just ended); the click then goes to the element
+// that replaced it, as an operator's would. Nothing was clicked when that
+// happens: the position is read before any mouse event is sent.
 func (p *tab) click(selector string) {
 	p.t.Helper()
 	p.settle()
-	p.do("click "+selector, chromedp.Click(chromedp.CSS(selector)))
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(p.ctx, deadline)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(selector)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 5 || !replacedNode(err) {
+			p.t.Fatalf("%s: click %s: %v%s", p.label, selector, err, p.dump())
+		}
+	}
+}
+
+// replacedNode reports whether err says the node the browser was asked
+// about has left the document.
+func replacedNode(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") ||
+		strings.Contains(msg, "No node with given id found") ||
+		strings.Contains(msg, "Node is detached from document")
 }
 
 // markPage tags the loaded document; assertNotReloaded checks that the tag
