@@ -1,106 +1,26 @@
 package templates_test
 
 import (
-	"bytes"
-	"context"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/a-h/templ"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+	"github.com/PuerkitoBio/goquery"
 
 	"podboard/lifecycle"
 	"podboard/templates"
+	"podboard/web/webtest"
 )
 
 var now = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
-func render(t *testing.T, c templ.Component) string {
+// rowOf renders c's row as the answer to a request and returns it parsed.
+func rowOf(t *testing.T, c lifecycle.Container) webtest.Row {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := c.Render(context.Background(), &buf); err != nil {
-		t.Fatalf("render: %v", err)
-	}
-	return buf.String()
-}
-
-// parse reads an HTML fragment rendered inside the page's body.
-func parse(t *testing.T, s string) *html.Node {
-	t.Helper()
-	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	nodes, err := html.ParseFragment(strings.NewReader(s), body)
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	for _, n := range nodes {
-		body.AppendChild(n)
-	}
-	return body
-}
-
-// find returns the elements under root that match, in document order.
-func find(root *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	for n := range root.Descendants() {
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func attr(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func hasAttr(key, val string) func(*html.Node) bool {
-	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && v == val }
-}
-
-func hasClass(c string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		v, _ := attr(n, "class")
-		return slices.Contains(strings.Fields(v), c)
-	}
-}
-
-// text is n's text content with its white space collapsed.
-func text(n *html.Node) string {
-	var b strings.Builder
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			b.WriteString(d.Data)
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-var buttonTag = regexp.MustCompile(`<button[^>]*>`)
-
-// buttons returns the data-op of every button in html, and whether each is
-// disabled.
-func buttons(t *testing.T, html string) (ops []string, disabled []bool) {
-	t.Helper()
-	for _, tag := range buttonTag.FindAllString(html, -1) {
-		m := regexp.MustCompile(`data-op="([^"]*)"`).FindStringSubmatch(tag)
-		if m == nil {
-			t.Fatalf("button without data-op: %s", tag)
-		}
-		ops = append(ops, m[1])
-		disabled = append(disabled, regexp.MustCompile(`\sdisabled[\s>=]`).MatchString(tag))
-	}
-	return ops, disabled
+	return webtest.Render(t, templates.RowItem(templates.NewRow(c, now), false)).Row(c.Name)
 }
 
 func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
@@ -245,52 +165,53 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 				t.Errorf("actions = %v, want %v", ops, tt.actions)
 			}
 
-			html := render(t, templates.RowItem(row, false))
-			if !strings.Contains(html, `id="row-`+tt.c.Name+`"`) {
-				t.Errorf("row has no id row-%s:\n%s", tt.c.Name, html)
+			d := webtest.Render(t, templates.RowItem(row, false))
+			r := d.Row(tt.c.Name)
+			if r.ID() != "row-"+tt.c.Name {
+				t.Errorf("row id = %q, want row-%s:\n%s", r.ID(), tt.c.Name, r.HTML())
 			}
-			if !strings.Contains(html, `data-state="`+string(tt.c.State)+`"`) {
-				t.Errorf("row has no data-state %q:\n%s", tt.c.State, html)
+			if r.State() != string(tt.c.State) {
+				t.Errorf("row data-state = %q, want %q:\n%s", r.State(), tt.c.State, r.HTML())
 			}
-			if strings.Contains(html, "hx-swap-oob") {
-				t.Errorf("a row answered to a request must not be out of band:\n%s", html)
+			if d.Has("[hx-swap-oob]") {
+				t.Errorf("a row answered to a request must not be out of band:\n%s", r.HTML())
 			}
-			if !strings.Contains(html, tt.badge) || !strings.Contains(html, tt.label) {
-				t.Errorf("row lacks badge %q or label %q:\n%s", tt.badge, tt.label, html)
+			badge := r.TestID("state")
+			if badge.Length() != 1 {
+				t.Fatalf("%d state badges, want 1:\n%s", badge.Length(), r.HTML())
 			}
-			badge := find(parse(t, html), hasAttr("data-testid", "state"))
-			if len(badge) != 1 {
-				t.Fatalf("%d state badges, want 1:\n%s", len(badge), html)
+			if !badge.HasClass(tt.badge) || r.Label() != tt.label {
+				t.Errorf("state badge is %q %q, want badge %q label %q:\n%s", badge.AttrOr("class", ""), r.Label(), tt.badge, tt.label, r.HTML())
 			}
-			if got := len(find(badge[0], hasClass("spinner"))) > 0; got != tt.spinner {
+			if got := badge.Find(".spinner").Length() > 0; got != tt.spinner {
 				t.Errorf("spinner in the state badge = %v, want %v", got, tt.spinner)
 			}
-			if tt.status != "" && !strings.Contains(html, `data-testid="status">`+tt.status+`<`) {
-				t.Errorf("row does not show status %q:\n%s", tt.status, html)
+			if tt.status != "" && r.Status() != tt.status {
+				t.Errorf("row shows status %q, want %q:\n%s", r.Status(), tt.status, r.HTML())
 			}
 			if tt.c.Job != nil {
-				since := `data-since="` + tt.c.Job.StartedAt.UTC().Format(time.RFC3339Nano) + `"`
-				if !strings.Contains(html, since) {
-					t.Errorf("transitional row lacks %s:\n%s", since, html)
+				since := tt.c.Job.StartedAt.UTC().Format(time.RFC3339Nano)
+				if got := r.Find("[data-since]").AttrOr("data-since", ""); got != since {
+					t.Errorf("transitional row counts from %q, want data-since %q:\n%s", got, since, r.HTML())
 				}
 			}
+			text := webtest.Text(r.Selection)
 			if tt.stopTimeout != "" {
 				if row.StopTimeout != tt.stopTimeout {
 					t.Errorf("StopTimeout = %q, want %q", row.StopTimeout, tt.stopTimeout)
 				}
-				if want := "(stop timeout " + tt.stopTimeout + ")"; !strings.Contains(html, want) {
-					t.Errorf("row does not show %q:\n%s", want, html)
+				if want := "(stop timeout " + tt.stopTimeout + ")"; !strings.Contains(text, want) {
+					t.Errorf("row does not show %q:\n%s", want, r.HTML())
 				}
-			} else if strings.Contains(html, "stop timeout") {
-				t.Errorf("row shows a stop timeout it should not:\n%s", html)
+			} else if strings.Contains(text, "stop timeout") {
+				t.Errorf("row shows a stop timeout it should not:\n%s", r.HTML())
 			}
-			htmlOps, htmlDisabled := buttons(t, html)
-			if strings.Join(htmlOps, ",") != strings.Join(tt.actions, ",") {
-				t.Errorf("rendered buttons = %v, want %v", htmlOps, tt.actions)
+			if got := r.Ops(); !slices.Equal(got, tt.actions) {
+				t.Errorf("rendered buttons = %q, want %q", got, tt.actions)
 			}
-			for i, d := range htmlDisabled {
-				if d != tt.disabled {
-					t.Errorf("rendered button %s disabled = %v, want %v", htmlOps[i], d, tt.disabled)
+			for _, b := range r.Buttons() {
+				if b.Disabled != tt.disabled {
+					t.Errorf("rendered button %s disabled = %v, want %v", b.Op, b.Disabled, tt.disabled)
 				}
 			}
 		})
@@ -335,24 +256,24 @@ func TestNewRowShortensTheErrorToItsFirstLineAndKeepsTheWholeOneOnDemand(t *test
 			if n := utf8.RuneCountInString(row.ErrorShort); n > 160 {
 				t.Errorf("ErrorShort has %d runes, want at most 160", n)
 			}
-			html := render(t, templates.RowItem(row, false))
+			r := webtest.Render(t, templates.RowItem(row, false)).Row("web")
 			if tt.err == "" {
-				if strings.Contains(html, `data-testid="error"`) || strings.Contains(html, "row-error") {
-					t.Errorf("a row without error shows one:\n%s", html)
+				if r.TestID("error").Length() > 0 || r.HasClass("row-error") {
+					t.Errorf("a row without error shows one:\n%s", r.HTML())
 				}
 				return
 			}
-			if !strings.Contains(html, `data-testid="error-short">`+tt.short+`</`) {
-				t.Errorf("row does not show the short error:\n%s", html)
+			if got := r.TestID("error-short").Text(); got != tt.short {
+				t.Errorf("row shows the short error %q, want %q:\n%s", got, tt.short, r.HTML())
 			}
-			if tt.short != tt.err && !strings.Contains(html, `data-testid="error-full">`+tt.err+`</pre>`) {
-				t.Errorf("row does not keep the whole error on demand:\n%s", html)
+			if tt.short != tt.err && r.Error() != tt.err {
+				t.Errorf("row does not keep the whole error on demand: %q:\n%s", r.Error(), r.HTML())
 			}
-			if !strings.Contains(html, `action="/containers/web/dismiss"`) {
-				t.Errorf("row with an error offers no way to dismiss it:\n%s", html)
+			if b, ok := r.Button("dismiss"); !ok || b.Action != "/containers/web/dismiss" {
+				t.Errorf("row with an error offers no way to dismiss it (dismiss %+v):\n%s", b, r.HTML())
 			}
-			if !strings.Contains(html, "row-error") {
-				t.Errorf("row with an error lacks the row-error class:\n%s", html)
+			if !r.HasClass("row-error") {
+				t.Errorf("row with an error lacks the row-error class:\n%s", r.HTML())
 			}
 		})
 	}
@@ -360,13 +281,13 @@ func TestNewRowShortensTheErrorToItsFirstLineAndKeepsTheWholeOneOnDemand(t *test
 
 func TestRowItemForTheLiveFeedIsSwappedOutOfBand(t *testing.T) {
 	row := templates.NewRow(lifecycle.Container{Name: "web", State: lifecycle.Running}, now)
-	html := render(t, templates.RowItem(row, true))
-	if !strings.Contains(html, `id="row-web"`) || !strings.Contains(html, `hx-swap-oob="true"`) {
-		t.Errorf("live row is not an out-of-band swap of #row-web:\n%s", html)
+	live := webtest.Render(t, templates.RowItem(row, true))
+	if r := live.Row("web"); r.ID() != "row-web" || r.OOB() != "true" {
+		t.Errorf("live row is not an out-of-band swap of #row-web:\n%s", live.HTML())
 	}
-	removed := render(t, templates.Removed("web"))
-	if !strings.Contains(removed, `id="row-web"`) || !strings.Contains(removed, `hx-swap-oob="delete"`) {
-		t.Errorf("removal is not an out-of-band delete of #row-web:\n%s", removed)
+	removed := webtest.Render(t, templates.Removed("web"))
+	if !removed.Removes("web") || removed.Top().Length() != 1 {
+		t.Errorf("removal is not an out-of-band delete of #row-web alone:\n%s", removed.HTML())
 	}
 }
 
@@ -385,37 +306,54 @@ func TestUntrustedTextRendersAsTextNeverAsMarkup(t *testing.T) {
 		ScanErr: evil,
 	}
 	job := lifecycle.Job{Container: "web", Op: lifecycle.Stop, Outcome: lifecycle.JobFailed, Error: evil}
-	outputs := map[string]string{
-		"row":       render(t, templates.RowItem(row, false)),
-		"live row":  render(t, templates.RowItem(row, true)),
-		"rows":      render(t, templates.Rows(page.Rows)),
-		"page":      render(t, templates.Dashboard(page)),
-		"flash":     render(t, templates.FlashMessage(*page.Flash)),
-		"toast":     render(t, templates.Toast(job)),
-		"removal":   render(t, templates.Removed("web")),
-		"page only": render(t, templates.Dashboard(templates.Page{Podman: evil})),
+	outputs := map[string]*webtest.Doc{
+		"row":       webtest.Render(t, templates.RowItem(row, false)),
+		"live row":  webtest.Render(t, templates.RowItem(row, true)),
+		"rows":      webtest.Render(t, templates.Rows(page.Rows)),
+		"page":      webtest.Render(t, templates.Dashboard(page)),
+		"flash":     webtest.Render(t, templates.FlashMessage(*page.Flash)),
+		"toast":     webtest.Render(t, templates.Toast(job)),
+		"removal":   webtest.Render(t, templates.Removed("web")),
+		"page only": webtest.Render(t, templates.Dashboard(templates.Page{Podman: evil})),
 	}
-	for name, html := range outputs {
+	for name, d := range outputs {
 		t.Run(name, func(t *testing.T) {
-			for _, raw := range []string{"<script>alert", "<img", `"'>`} {
-				if strings.Contains(html, raw) {
-					t.Errorf("output contains raw %q:\n%s", raw, html)
-				}
+			for _, m := range markupOfTheAttacker(d) {
+				t.Errorf("output holds %s:\n%s", m, d.HTML())
 			}
-			if name != "removal" && name != "page only" && !strings.Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;") {
-				t.Errorf("output does not show the text escaped:\n%s", html)
+			if name != "removal" && !strings.Contains(d.Find("body").Text(), evil) {
+				t.Errorf("output does not show the text as written:\n%s", d.HTML())
 			}
 		})
 	}
-	// Every <script> of the page is one of its own assets.
-	for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(outputs["page"], -1) {
-		if !strings.Contains(tag, `src="/static/`) {
-			t.Errorf("page has an unexpected script tag %s", tag)
+	r := outputs["row"].Row("web")
+	for attr, got := range map[string]string{"title": r.Find("[title]").AttrOr("title", ""), "data-image": r.AttrOr("data-image", "")} {
+		if got != evil {
+			t.Errorf("image %s attribute = %q, want the image name whole:\n%s", attr, got, r.HTML())
 		}
 	}
-	if !strings.Contains(outputs["row"], `title="&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;&gt;`) {
-		t.Errorf("image title attribute is not escaped:\n%s", outputs["row"])
-	}
+}
+
+// markupOfTheAttacker lists what in d only injected text could have made:
+// an image, an event handler attribute, a script that is not one of the
+// page's own assets.
+func markupOfTheAttacker(d *webtest.Doc) []string {
+	var found []string
+	d.Find("*").Each(func(_ int, s *goquery.Selection) {
+		tag := goquery.NodeName(s)
+		if tag == "img" {
+			found = append(found, "an <img>")
+		}
+		if src := s.AttrOr("src", ""); tag == "script" && !strings.HasPrefix(src, "/static/") {
+			found = append(found, "a <script> that is not an asset, src "+src)
+		}
+		for _, a := range s.Nodes[0].Attr {
+			if strings.HasPrefix(a.Key, "on") {
+				found = append(found, "an event handler "+a.Key+" on <"+tag+">")
+			}
+		}
+	})
+	return found
 }
 
 func TestDashboardListsRowsAndConnectsToTheLiveFeed(t *testing.T) {
@@ -427,23 +365,26 @@ func TestDashboardListsRowsAndConnectsToTheLiveFeed(t *testing.T) {
 		Podman:  "unix:///test.sock",
 		ScanErr: "podman unreachable: connection refused",
 	}
-	html := render(t, templates.Dashboard(page))
-	for _, want := range []string{
-		"<!doctype html>",
-		`sse-connect="/events?stream=containers"`,
-		`id="rows"`, `id="row-db"`, `id="row-web"`, `id="toasts"`, `id="flash"`,
-		"Podman: unix:///test.sock",
-		`id="scan-error"`, "podman unreachable: connection refused",
-	} {
-		if !strings.Contains(html, want) {
-			t.Errorf("page lacks %q", want)
+	d := webtest.Render(t, templates.Dashboard(page))
+	if !d.IsPage() {
+		t.Errorf("the dashboard is not a whole page with a doctype")
+	}
+	for _, sel := range []string{`[hx-ext=sse][sse-connect="/events?stream=containers"]`, "#rows", "#row-db", "#row-web", "#toasts", "#flash"} {
+		if !d.Has(sel) {
+			t.Errorf("page has no %s", sel)
 		}
 	}
-	if strings.Index(html, `id="row-db"`) > strings.Index(html, `id="row-web"`) {
-		t.Errorf("rows are not in the given order")
+	if text := webtest.Text(d.Find("main")); !strings.Contains(text, "Podman: unix:///test.sock") {
+		t.Errorf("page does not name the engine it reads: %q", text)
 	}
-	if strings.Contains(html, `data-testid="flash"`) {
-		t.Errorf("page without flash shows one")
+	if warning := d.Text("scan-error"); !strings.Contains(warning, "podman unreachable: connection refused") {
+		t.Errorf("page shows the scan error as %q", warning)
+	}
+	if got := d.RowNames(); !slices.Equal(got, []string{"db", "web"}) {
+		t.Errorf("rows = %q, want them in the given order db, web", got)
+	}
+	if d.TestID("flash").Length() > 0 {
+		t.Errorf("page without flash shows one: %q", d.Flash())
 	}
 }
 
@@ -464,16 +405,9 @@ func states(name string) map[string]lifecycle.Container {
 	}
 }
 
-// focusable are the elements of a row a user can focus, by keyboard or as
-// the holder of a pressed button's focus.
-func focusable(n *html.Node) bool {
-	if _, ok := attr(n, "tabindex"); ok {
-		return true
-	}
-	_, disabled := attr(n, "disabled")
-	_, href := attr(n, "href")
-	return (n.Data == "button" && !disabled) || (n.Data == "a" && href) || n.Data == "summary"
-}
+// focusable selects the elements of a row a user can focus, by keyboard or
+// as the holder of a pressed button's focus.
+const focusable = "[tabindex], button:not([disabled]), a[href], summary"
 
 // Podman allows letters, digits, '_', '.' and '-' in names; these would
 // collide with a naive "row-NAME-OP" scheme.
@@ -487,40 +421,45 @@ func TestEveryFocusableElementOfARowHasAnIdUniqueOnThePage(t *testing.T) {
 			for _, name := range trickyNames {
 				page = append(page, templates.NewRow(states(name)[state], now))
 			}
-			doc := parse(t, render(t, templates.Dashboard(templates.Page{Rows: page})))
+			d := webtest.Render(t, templates.Dashboard(templates.Page{Rows: page}))
 			seen := map[string]bool{}
-			for _, n := range find(doc, func(n *html.Node) bool { _, ok := attr(n, "id"); return ok }) {
-				id, _ := attr(n, "id")
+			d.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+				id := s.AttrOr("id", "")
 				if seen[id] {
 					t.Errorf("id %q appears twice", id)
 				}
 				seen[id] = true
+			})
+			rows := d.Find("#rows")
+			if rows.Length() != 1 || len(d.Rows()) != len(trickyNames) {
+				t.Fatalf("page has %d #rows holding %v, want one with a row per name", rows.Length(), d.RowNames())
 			}
-			for _, n := range find(find(doc, hasAttr("id", "rows"))[0], focusable) {
-				if id, _ := attr(n, "id"); id == "" {
-					t.Errorf("a focusable <%s> of a row has no id: htmx cannot give it the focus back after a swap", n.Data)
+			rows.Find(focusable).Each(func(_ int, s *goquery.Selection) {
+				if s.AttrOr("id", "") == "" {
+					t.Errorf("a focusable <%s> of a row has no id: htmx cannot give it the focus back after a swap", goquery.NodeName(s))
 				}
-			}
+			})
 		})
 	}
 }
 
 func TestAControlKeepsItsIdFromOneStateOfTheRowToTheNext(t *testing.T) {
-	// idOf is the id of the one element of name's row in state that matches.
-	idOf := func(t *testing.T, name, state string, match func(*html.Node) bool) string {
+	// idOf is the id of the one element of name's row in state that pick
+	// selects.
+	idOf := func(t *testing.T, name, state string, pick func(webtest.Row) *goquery.Selection) string {
 		t.Helper()
-		ns := find(parse(t, render(t, templates.RowItem(templates.NewRow(states(name)[state], now), false))), match)
-		if len(ns) != 1 {
-			t.Fatalf("%s %s: %d matching elements, want 1", name, state, len(ns))
+		s := pick(rowOf(t, states(name)[state]))
+		if s.Length() != 1 {
+			t.Fatalf("%s %s: %d matching elements, want 1", name, state, s.Length())
 		}
-		id, _ := attr(ns[0], "id")
-		return id
+		return s.AttrOr("id", "")
 	}
-	button := func(op string) func(*html.Node) bool {
-		return func(n *html.Node) bool { return n.Data == "button" && hasAttr("data-op", op)(n) }
+	button := func(op string) func(webtest.Row) *goquery.Selection {
+		return func(r webtest.Row) *goquery.Selection { return r.Find(`button[data-op="` + op + `"]`) }
 	}
-	badge := hasAttr("data-testid", "state")
-	history := func(n *html.Node) bool { return n.Data == "a" }
+	badge := func(r webtest.Row) *goquery.Selection { return r.TestID("state") }
+	history := func(r webtest.Row) *goquery.Selection { return r.Find("a") }
+	summary := func(r webtest.Row) *goquery.Selection { return r.Find("summary") }
 	for _, name := range trickyNames {
 		t.Run(name, func(t *testing.T) {
 			// The focus travels along each chain: pressed button, the
@@ -552,12 +491,12 @@ func TestAControlKeepsItsIdFromOneStateOfTheRowToTheNext(t *testing.T) {
 			if got := idOf(t, name, "stopped", button("dismiss")); got != templates.ControlID(name, "dismiss") {
 				t.Errorf("Dismiss has id %q", got)
 			}
-			if got := idOf(t, name, "stopped", func(n *html.Node) bool { return n.Data == "summary" }); got != templates.ControlID(name, "error") {
+			if got := idOf(t, name, "stopped", summary); got != templates.ControlID(name, "error") {
 				t.Errorf("the error summary has id %q", got)
 			}
 			// Only a transitional badge takes the focus.
 			for _, state := range []string{"running", "stopped", "paused"} {
-				if _, ok := attr(find(parse(t, render(t, templates.RowItem(templates.NewRow(states(name)[state], now), false))), badge)[0], "tabindex"); ok {
+				if _, ok := badge(rowOf(t, states(name)[state])).Attr("tabindex"); ok {
 					t.Errorf("the %s badge is focusable", state)
 				}
 			}
@@ -579,44 +518,45 @@ func TestEachActionFormCarriesItsTransitionalLabelForTheFrameAfterTheClick(t *te
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {
-			doc := parse(t, render(t, templates.RowItem(templates.NewRow(states("web")[tt.state], now), false)))
+			r := rowOf(t, states("web")[tt.state])
 			got := map[string]string{}
-			for _, n := range find(doc, hasClass("pending")) {
-				action, _ := attr(n, "data-action")
-				got[action] = text(n)
-				if len(find(n, hasClass("spinner"))) != 1 {
+			r.TestID("pending").Each(func(_ int, s *goquery.Selection) {
+				action := s.AttrOr("data-action", "")
+				got[action] = webtest.Text(s)
+				if s.Find(".spinner").Length() != 1 {
 					t.Errorf("the pending %s label has no spinner", action)
 				}
-				if !hasClass("badge")(n) || !hasClass("badge-transition")(n) {
-					t.Errorf("the pending %s label is not a transitional badge", action)
+				// The stylesheet shows .pending in place of .state-now.
+				if !s.HasClass("pending") || !s.HasClass("badge") || !s.HasClass("badge-transition") {
+					t.Errorf("the pending %s label is not a transitional badge the stylesheet can show: class %q", action, s.AttrOr("class", ""))
 				}
-			}
+			})
 			if !maps.Equal(got, tt.pending) {
 				t.Errorf("pending labels %v, want %v", got, tt.pending)
 			}
-			for _, form := range find(doc, func(n *html.Node) bool { return n.Data == "form" }) {
-				action, _ := attr(form, "data-action")
-				post, _ := attr(form, "hx-post")
-				if sync, _ := attr(form, "hx-sync"); sync != "closest [role=row]:drop" {
+			r.Find("form").Each(func(_ int, form *goquery.Selection) {
+				action := form.AttrOr("data-action", "")
+				post := form.AttrOr("hx-post", "")
+				if sync := form.AttrOr("hx-sync", ""); sync != "closest [role=row]:drop" {
 					t.Errorf("form %s: hx-sync %q, want a second submission from the row dropped", post, sync)
 				}
-				if method, _ := attr(form, "method"); method != "post" {
+				if method := form.AttrOr("method", ""); method != "post" {
 					t.Errorf("form %s is no plain form: method %q", post, method)
 				}
-				if _, ok := attr(form, "hx-disabled-elt"); ok {
+				if _, ok := form.Attr("hx-disabled-elt"); ok {
 					t.Errorf("form %s disables its button while in flight: the focus would drop", post)
 				}
 				if action == "" {
-					continue
+					return
 				}
 				if want := "/containers/web/" + action; post != want {
 					t.Errorf("form for %s posts to %q", action, post)
 				}
-				if _, ok := tt.pending[action]; !ok && len(find(form, func(n *html.Node) bool { _, d := attr(n, "disabled"); return d })) == 0 {
+				if _, ok := tt.pending[action]; !ok && form.Find("button[disabled]").Length() == 0 {
 					t.Errorf("form %s is enabled and has no pending label", action)
 				}
-			}
-			if n := len(find(doc, hasClass("state-now"))); n != 1 {
+			})
+			if n := r.Find(".state-now").Length(); n != 1 {
 				t.Errorf("%d state-now wrappers, want the one the pending label replaces", n)
 			}
 		})

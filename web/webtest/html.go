@@ -1,10 +1,12 @@
 package webtest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
 	"golang.org/x/net/html"
 
 	"podboard/templates"
@@ -28,6 +30,17 @@ func Parse(tb testing.TB, source string) *Doc {
 		tb.Fatalf("parse HTML: %v\n%s", err, source)
 	}
 	return &Doc{tb: tb, root: d.Selection, html: source}
+}
+
+// Render renders a component, as a handler or the hub would, and parses
+// the HTML; it fails the test when the component fails.
+func Render(tb testing.TB, c templ.Component) *Doc {
+	tb.Helper()
+	var b strings.Builder
+	if err := c.Render(context.Background(), &b); err != nil {
+		tb.Fatalf("render: %v", err)
+	}
+	return Parse(tb, b.String())
 }
 
 func parse(source string) (*goquery.Document, error) {
@@ -76,6 +89,17 @@ func (d *Doc) IsPage() bool {
 // Top is a fragment's top-level elements (the children of the body the
 // parser put them in).
 func (d *Doc) Top() *goquery.Selection { return d.Find("body").Children() }
+
+// Removes reports whether the document deletes name's row out of band, as
+// the live feed does when a container is gone.
+func (d *Doc) Removes(name string) bool {
+	found := false
+	d.Find(`[hx-swap-oob="delete"]`).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		found = s.AttrOr("id", "") == templates.RowID(name)
+		return !found
+	})
+	return found
+}
 
 // Rows are the container rows, in document order.
 func (d *Doc) Rows() []Row {
@@ -189,6 +213,9 @@ type Button struct {
 	Label    string // its text
 	ID       string
 	Disabled bool
+	// Action is where the button's form posts without JavaScript, "" when
+	// it is in no form.
+	Action string
 }
 
 // Buttons are the row's buttons, in document order.
@@ -198,7 +225,8 @@ func (r Row) Buttons() []Button {
 		op, _ := s.Attr("data-op")
 		id, _ := s.Attr("id")
 		_, disabled := s.Attr("disabled")
-		out = append(out, Button{Op: op, Label: Text(s), ID: id, Disabled: disabled})
+		action, _ := s.Closest("form").Attr("action")
+		out = append(out, Button{Op: op, Label: Text(s), ID: id, Disabled: disabled, Action: action})
 	})
 	return out
 }

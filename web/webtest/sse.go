@@ -9,10 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/PuerkitoBio/goquery"
-
-	"podboard/templates"
 )
 
 // Event is one server-sent event: the lines the server sent up to the blank
@@ -254,16 +250,7 @@ func IsRemoval(name string) func(Event) bool {
 			return false
 		}
 		d, err := parse(ev.Data)
-		if err != nil {
-			return false
-		}
-		found := false
-		d.Find(`[hx-swap-oob="delete"]`).Each(func(_ int, s *goquery.Selection) {
-			if id, _ := s.Attr("id"); id == templates.RowID(name) {
-				found = true
-			}
-		})
-		return found
+		return err == nil && (&Doc{root: d.Selection, html: ev.Data}).Removes(name)
 	}
 }
 

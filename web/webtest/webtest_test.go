@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
 	"podboard/templates"
@@ -295,13 +297,10 @@ func TestDocFindsRowsStatesButtonsAndTheFlash(t *testing.T) {
 	stopping := lifecycle.Container{Name: "web", Image: "img", State: lifecycle.Stopping, PrevState: lifecycle.Running, JobID: 3, StopTimeout: 10,
 		Job: &lifecycle.Job{ID: 3, Op: lifecycle.Stop, StartedAt: now}}
 	failed := lifecycle.Container{Name: `we"b`, State: lifecycle.Stopped, EngineState: "exited", Error: "start failed\nsecond line"}
-	var b strings.Builder
-	ctx := context.Background()
-	_ = templates.Dashboard(templates.Page{
+	d := Render(t, templates.Dashboard(templates.Page{
 		Flash: &templates.Flash{Kind: "error", Title: "No such container:", Message: "ghost"},
 		Rows:  []templates.Row{templates.NewRow(stopping, now), templates.NewRow(failed, now)},
-	}).Render(ctx, &b)
-	d := Parse(t, b.String())
+	}))
 
 	if !d.IsPage() || d.Flash() != "No such container: ghost" {
 		t.Errorf("page %v, flash %q", d.IsPage(), d.Flash())
@@ -322,25 +321,41 @@ func TestDocFindsRowsStatesButtonsAndTheFlash(t *testing.T) {
 	if !quoted.HasError() || quoted.Error() != "start failed\nsecond line" || quoted.Label() != "Stopped" {
 		t.Errorf(`we"b: error %v %q, label %q`, quoted.HasError(), quoted.Error(), quoted.Label())
 	}
-	if dismiss, ok := quoted.Button("dismiss"); !ok || dismiss.Disabled || dismiss.Label != "Dismiss" {
+	if dismiss, ok := quoted.Button("dismiss"); !ok || dismiss.Disabled || dismiss.Label != "Dismiss" || dismiss.Action != `/containers/we"b/dismiss` {
 		t.Errorf("dismiss button = %+v, %v; ops %v", dismiss, ok, quoted.Ops())
 	}
-	if start, ok := quoted.Button("start"); !ok || start.Disabled {
+	if start, ok := quoted.Button("start"); !ok || start.Disabled || start.Action != `/containers/we"b/start` {
 		t.Errorf("start button = %+v, %v; ops %v", start, ok, quoted.Ops())
 	}
 	if _, ok := d.FindRow("ghost"); ok {
 		t.Error("FindRow found a row that is not there")
 	}
 
-	var frag strings.Builder
-	_ = templates.RowItem(templates.NewRow(failed, now), true).Render(ctx, &frag)
-	fd := Parse(t, frag.String())
+	fd := Render(t, templates.RowItem(templates.NewRow(failed, now), true))
 	if fd.IsPage() || fd.Top().Length() != 1 || fd.Row(`we"b`).OOB() != "true" {
 		t.Errorf("fragment: page %v, %d top elements, oob %q", fd.IsPage(), fd.Top().Length(), fd.Row(`we"b`).OOB())
 	}
-	removal := Event{Data: `<div id="row-web" hx-swap-oob="delete"></div>`}
+	if fd.Removes(`we"b`) {
+		t.Error("an updated row reads as a removal")
+	}
+	removed := Render(t, templates.Removed("web"))
+	if !removed.Removes("web") || removed.Removes("db") || removed.Removes("row-web") {
+		t.Errorf("Removes misread the removal of web: %s", removed.HTML())
+	}
+	removal := Event{Data: removed.HTML()}
 	if !IsRemoval("web")(removal) || IsRemoval("db")(removal) || IsRow("web", "")(removal) {
 		t.Error("IsRemoval or IsRow misread a removal")
+	}
+}
+
+func TestRenderFailsTheTestWhenTheComponentFails(t *testing.T) {
+	broken := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		io.WriteString(w, "<p>half")
+		return errors.New("disk full")
+	})
+	f := &failures{TB: t}
+	if msg := f.run(func() { Render(f, broken) }); !strings.Contains(msg, "render: disk full") {
+		t.Errorf("failure = %q, want the component's error", msg)
 	}
 }
 
