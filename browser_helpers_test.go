@@ -12,10 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,11 +31,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"podboard/db"
-	"podboard/handlers"
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
-	"podboard/web"
+	"podboard/web/webtest"
 )
 
 // screenshotDir receives the PNGs of the page's main states.
@@ -488,75 +483,26 @@ func freeAddr(t *testing.T) string {
 
 // fakeDashboard is the dashboard's router over a real database and an
 // in-memory engine, for what Podman cannot produce (names it refuses) or
-// what must be exact (which containers exist).
+// what must be exact (which containers exist): the one test environment
+// of the package tests, web/webtest.
 type fakeDashboard struct {
 	url    string
 	engine *fake.Engine
 	m      *lifecycle.Manager
-	live   *liveCutter
-}
-
-// liveCutter ends the live streams open at a moment, as a proxy that
-// drops idle connections or a flaky network would; pages reconnect.
-type liveCutter struct {
-	next    http.Handler
-	mu      sync.Mutex
-	cancels []context.CancelFunc
-}
-
-func (l *liveCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/events" {
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		l.mu.Lock()
-		l.cancels = append(l.cancels, cancel)
-		l.mu.Unlock()
-		r = r.WithContext(ctx)
-	}
-	l.next.ServeHTTP(w, r)
-}
-
-func (l *liveCutter) cut() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, cancel := range l.cancels {
-		cancel()
-	}
-	l.cancels = nil
+	env    *webtest.Env
 }
 
 func startFakeDashboard(t *testing.T, cs ...lifecycle.Observed) *fakeDashboard {
 	t.Helper()
-	ctx := context.Background()
-	logger := slog.New(slog.DiscardHandler)
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "podboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	hub := web.NewHub(logger)
-	engine := fake.New(cs...)
-	m := lifecycle.NewManager(lifecycle.Config{Store: store, Engine: engine, Notifier: hub, Logger: logger})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		if err := m.Wait(ctx); err != nil {
-			t.Errorf("jobs still running: %v", m.Running())
-		}
-	})
-	if _, err := m.Scan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	live := &liveCutter{next: web.Router(handlers.New(m, "unix:///run/podman/podman.sock", logger), hub, logger)}
-	srv := httptest.NewServer(live)
-	t.Cleanup(srv.Close)
-	t.Cleanup(hub.Close)
-	return &fakeDashboard{url: srv.URL, engine: engine, m: m, live: live}
+	e := webtest.New(t, webtest.Containers(cs...), webtest.Podman("unix:///run/podman/podman.sock"))
+	return &fakeDashboard{url: e.URL, engine: e.Engine, m: e.Manager, env: e}
 }
+
+// cut ends the live streams open now, as a proxy that drops idle
+// connections or a flaky network would; pages reconnect.
+func (f *fakeDashboard) cut() { f.env.CutStreams() }
 
 func (f *fakeDashboard) scan(t *testing.T) {
 	t.Helper()
-	if _, err := f.m.Scan(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.env.Scan()
 }

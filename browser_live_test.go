@@ -161,7 +161,7 @@ func TestBrowserARowPushedWhileTheTableIsFetchedAgainIsNotOverwrittenByIt(t *tes
 	// while the stop ends and its Stopped row is pushed.
 	held := p.intercept("*/rows*", fetch.RequestStageResponse)
 	evalIn[chromedp.Void](p, `document.getElementById('rows').dataset.before = 'cut'`)
-	f.live.cut()
+	f.cut()
 	p.waitFor("reconnecting", `document.getElementById('live').dataset.state === 'reconnecting'`)
 	id := held.next("the table fetched after the reconnection")
 	release()

@@ -210,24 +210,7 @@ func (ta *testApp) do(name, op string, prepare func(*http.Request)) (*http.Respo
 }
 
 // apiContainerJSON is a container as GET /api/containers reports it.
-type apiContainerJSON struct {
-	Name        string     `json:"name"`
-	ID          string     `json:"id"`
-	Image       string     `json:"image"`
-	State       string     `json:"state"`
-	PodmanState string     `json:"podman_state"`
-	Status      string     `json:"status"`
-	ExitCode    int        `json:"exit_code"`
-	StartedAt   *time.Time `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at"`
-	StopTimeout int        `json:"stop_timeout"`
-	Error       string     `json:"error"`
-	Job         *struct {
-		ID        int64  `json:"id"`
-		Op        string `json:"op"`
-		PrevState string `json:"prev_state"`
-	} `json:"job"`
-}
+type apiContainerJSON = webtest.APIContainer
 
 // listContainers is GET /api/containers of the dashboard at url.
 func listContainers(t *testing.T, client *http.Client, url string) []apiContainerJSON {
