@@ -198,6 +198,19 @@ func (r Row) HasError() bool {
 // OOB is the row's hx-swap-oob, "" for a row that answers a request.
 func (r Row) OOB() string { return r.attr("hx-swap-oob") }
 
+// Swap is how a live event swaps the row in: its own hx-swap-oob ("true",
+// in place), else that of the element that holds it ("beforebegin:#empty",
+// inserted as new); "" for a row that answers a request.
+func (r Row) Swap() string {
+	if oob := r.OOB(); oob != "" {
+		return oob
+	}
+	return r.Parent().Closest("[hx-swap-oob]").AttrOr("hx-swap-oob", "")
+}
+
+// Image is the row's data-image, the image as Podman names it.
+func (r Row) Image() string { return r.attr("data-image") }
+
 // HTML is the row's markup, for failure messages.
 func (r Row) HTML() string {
 	s, err := goquery.OuterHtml(r.Selection)

@@ -258,20 +258,29 @@ func IsRemoval(name string) func(Event) bool {
 // (hx-swap-oob on the row) or inserted (inside an element with
 // hx-swap-oob). ok is false when the event carries no such row.
 func PushedRow(ev Event, name string) (Row, bool) {
+	for _, r := range PushedRows(ev) {
+		if r.Name() == name {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
+// PushedRows are the rows a live event swaps in (see PushedRow), in
+// document order, for a test that does not know which container changed.
+func PushedRows(ev Event) []Row {
 	if ev.Data == "" || !strings.Contains(ev.Data, "data-name") {
-		return Row{}, false
+		return nil
 	}
 	d, err := parse(ev.Data)
 	if err != nil {
-		return Row{}, false
+		return nil
 	}
-	doc := &Doc{root: d.Selection, html: ev.Data}
-	r, ok := doc.FindRow(name)
-	if !ok {
-		return Row{}, false
+	var rows []Row
+	for _, r := range (&Doc{root: d.Selection, html: ev.Data}).Rows() {
+		if r.Swap() != "" {
+			rows = append(rows, r)
+		}
 	}
-	if r.OOB() == "" && r.Closest("[hx-swap-oob]").Length() == 0 {
-		return Row{}, false
-	}
-	return r, true
+	return rows
 }

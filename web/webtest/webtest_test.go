@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,5 +410,40 @@ func TestWaitCallsCountsTheCallsMadeBeforeAndWaitsForTheNext(t *testing.T) {
 	case <-third:
 	case <-time.After(Deadline):
 		t.Fatalf("the third list was never signalled; calls: %v", e.Engine.Calls())
+	}
+}
+
+func TestPushedRowsAreTheRowsAnEventSwapsInWithHowEachIsSwapped(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	row := func(name string) templates.Row {
+		return templates.NewRow(lifecycle.Container{Name: name, Image: "img-" + name, State: lifecycle.Running}, now)
+	}
+	render := func(cs ...templ.Component) string {
+		var b strings.Builder
+		for _, c := range cs {
+			b.WriteString(Render(t, c).HTML())
+		}
+		return b.String()
+	}
+	ev := Event{Data: render(templates.RowItem(row("web"), true), templates.Inserted(row("db")), templates.RowItem(row("answer"), false))}
+
+	var got []string
+	for _, r := range PushedRows(ev) {
+		got = append(got, r.Name()+" "+r.Swap()+" "+r.Image())
+	}
+	if want := []string{"web true img-web", "db beforebegin:#empty img-db"}; !slices.Equal(got, want) {
+		t.Errorf("pushed rows = %q, want %q (a row without hx-swap-oob answers a request)", got, want)
+	}
+	if r, ok := PushedRow(ev, "db"); !ok || r.Swap() != "beforebegin:#empty" || r.OOB() != "" {
+		t.Errorf("PushedRow(db) = %v, swap %q oob %q", ok, r.Swap(), r.OOB())
+	}
+	if _, ok := PushedRow(ev, "answer"); ok {
+		t.Error("PushedRow found a row the event does not swap in")
+	}
+	if answer := Parse(t, ev.Data).Row("answer"); answer.Swap() != "" {
+		t.Errorf("a row that answers a request has swap %q", answer.Swap())
+	}
+	if rows := PushedRows(Event{Data: render(templates.Removed("web"))}); len(rows) != 0 {
+		t.Errorf("a removal swaps in %d rows", len(rows))
 	}
 }
