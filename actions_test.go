@@ -13,7 +13,20 @@ import (
 	"time"
 
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/web/webtest"
 )
+
+// answeredState is the data-state of name's row in the answer to an htmx
+// POST, "" unless the answer holds that row with the id the page's live
+// swaps look for.
+func answeredState(t *testing.T, body, name string) string {
+	t.Helper()
+	r, ok := webtest.Parse(t, body).FindRow(name)
+	if !ok || r.ID() != webtest.RowID(name) {
+		return ""
+	}
+	return r.State()
+}
 
 func TestStopAnswersAtOnceAndPushesTheStoppedRowWhenPodmanIsDone(t *testing.T) {
 	svc := sharedPodman(t)
@@ -22,7 +35,7 @@ func TestStopAnswersAtOnceAndPushesTheStoppedRowWhenPodmanIsDone(t *testing.T) {
 	live := ta.subscribe()
 
 	resp, body := ta.post("slow", "stop", true)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="row-slow"`) || !strings.Contains(body, `data-state="stopping"`) {
+	if resp.StatusCode != http.StatusOK || answeredState(t, body, "slow") != "stopping" {
 		t.Fatalf("POST stop: %s\n%s\nwant 200 with the stopping row", resp.Status, body)
 	}
 	// The answer came while Podman was still stopping the workload.
@@ -65,16 +78,17 @@ func TestFailedStartRevertsToStoppedAndEveryPageGetsTheRowAndAToast(t *testing.T
 	live := ta.subscribe()
 
 	resp, body := ta.post("broken", "start", true)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-state="starting"`) {
+	if resp.StatusCode != http.StatusOK || answeredState(t, body, "broken") != "starting" {
 		t.Fatalf("POST start: %s\n%s\nwant 200 with the starting row", resp.Status, body)
 	}
 
 	i, _ := live.next(0, "starting row of broken", isRow("broken", "starting"))
-	_, ev := live.next(i+1, "reverted row of broken with a toast", func(ev string) bool {
-		return isRow("broken", "stopped")(ev) && strings.Contains(ev, `data-testid="toast"`)
+	_, ev := live.next(i+1, "reverted row of broken with a toast", func(data string) bool {
+		return isRow("broken", "stopped")(data) && webtest.Parse(t, data).Text("toast") != ""
 	})
-	if !strings.Contains(ev.data, "start broken failed") || !strings.Contains(ev.data, `data-testid="error"`) {
-		t.Errorf("the pushed event does not show the failure:\n%s", ev.data)
+	pushed, _ := webtest.PushedRow(webtest.Event{Data: ev.data}, "broken")
+	if toast := webtest.Parse(t, ev.data).Text("toast"); !pushed.HasError() || !strings.HasPrefix(toast, "start broken failed:") {
+		t.Errorf("the pushed event does not show the failure: row error %v, toast %q\n%s", pushed.HasError(), toast, ev.data)
 	}
 
 	c := ta.waitSettled("broken", "stopped")
@@ -94,7 +108,7 @@ func TestRestartEndsRunningAfterTheWorkloadShutDownGracefully(t *testing.T) {
 	live := ta.subscribe()
 
 	resp, body := ta.post("restartee", "restart", true)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-state="restarting"`) {
+	if resp.StatusCode != http.StatusOK || answeredState(t, body, "restartee") != "restarting" {
 		t.Fatalf("POST restart: %s\n%s\nwant 200 with the restarting row", resp.Status, body)
 	}
 	i, _ := live.next(0, "restarting row", isRow("restartee", "restarting"))
@@ -146,7 +160,7 @@ func TestSecondRequestWhileAStopRunsIsRefusedAndPodmanIsAskedOnce(t *testing.T) 
 	if resp.StatusCode != http.StatusConflict {
 		t.Fatalf("second POST stop: %s\n%s\nwant 409", resp.Status, body)
 	}
-	if !strings.Contains(body, `id="row-busy"`) || !strings.Contains(body, `data-testid="notice"`) || !strings.Contains(body, `data-state="stopping"`) {
+	if r, ok := webtest.Parse(t, body).FindRow("busy"); !ok || r.ID() != webtest.RowID("busy") || r.State() != "stopping" || r.Notice() == "" {
 		t.Errorf("409 body is not the stopping row with a notice:\n%s", body)
 	}
 	// A script asking for a restart meanwhile is refused too.
@@ -228,7 +242,7 @@ func TestOperationOnAContainerCreatedSinceTheLastScanWorks(t *testing.T) {
 	}
 
 	resp, body := ta.post("late", "start", true)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="row-late"`) || !strings.Contains(body, `data-state="starting"`) {
+	if resp.StatusCode != http.StatusOK || answeredState(t, body, "late") != "starting" {
 		t.Fatalf("POST start: %s\n%s\nwant 200 with the starting row", resp.Status, body)
 	}
 	ta.waitSettled("late", "running")

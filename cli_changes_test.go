@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/web/webtest"
 )
 
 func TestChangesMadeWithPodmansCLIReachTheAPIAndEveryPage(t *testing.T) {
@@ -33,8 +34,9 @@ func TestChangesMadeWithPodmansCLIReachTheAPIAndEveryPage(t *testing.T) {
 	// Podman says "stopped" for a moment before "exited"; both are the
 	// dashboard's stopped.
 	ta.waitContainer("outside", "stopped, exited in Podman", isSettled("stopped", "exited"))
-	live.next(n, "stopped row saying Exited (0) after podman stop", func(ev string) bool {
-		return isRow("outside", "stopped")(ev) && strings.Contains(ev, "Exited (0)")
+	live.next(n, "stopped row saying Exited (0) after podman stop", func(data string) bool {
+		r, ok := webtest.PushedRow(webtest.Event{Data: data}, "outside")
+		return ok && r.State() == "stopped" && strings.HasPrefix(r.Status(), "Exited (0)")
 	})
 
 	svc.MustPodman(t, "rm", "--force", "outside")

@@ -37,7 +37,7 @@ func TestRestartedDashboardMarksAStopItLostAsInterruptedAndTakesPodmansState(t *
 			t.Errorf("the first dashboard's job stored its outcome after the crash; its log:\n%s", log)
 		}
 	})
-	if resp, body := first.post("crashy", "stop", true); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-state="stopping"`) {
+	if resp, body := first.post("crashy", "stop", true); resp.StatusCode != http.StatusOK || answeredState(t, body, "crashy") != "stopping" {
 		t.Fatalf("POST stop: %s\n%s", resp.Status, body)
 	}
 	first.crash()
