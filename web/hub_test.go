@@ -22,6 +22,7 @@ import (
 
 	"podboard/lifecycle"
 	"podboard/web"
+	"podboard/web/webtest"
 )
 
 // sseEvent is one event as a client parses it.
@@ -29,6 +30,11 @@ type sseEvent struct {
 	data     string   // the data lines joined with "\n"
 	lines    []string // every line of the event, as sent
 	comments []string
+}
+
+// event is the event as webtest's matchers and parsers take it.
+func (ev sseEvent) event() webtest.Event {
+	return webtest.Event{Data: ev.data, Lines: ev.lines, Comments: ev.comments}
 }
 
 // sseClient reads an event stream in the background.
@@ -148,7 +154,7 @@ func marker(n int) lifecycle.Event {
 }
 
 func isMarker(ev sseEvent, n int) bool {
-	return strings.Contains(ev.data, fmt.Sprintf(`id="row-marker-%d"`, n))
+	return webtest.IsRow(fmt.Sprintf("marker-%d", n), "")(ev.event())
 }
 
 func TestEventsWithoutAStreamParameterAnswerAnEventStream(t *testing.T) {
@@ -200,60 +206,144 @@ func TestAnUnknownStreamIsABadRequestThatNamesTheStream(t *testing.T) {
 	}
 }
 
+// inPlace is name's row in d, which the live feed must swap in place of
+// the row the page shows.
+func inPlace(t *testing.T, d *webtest.Doc, name string) webtest.Row {
+	t.Helper()
+	r := d.Row(name)
+	if r.OOB() != "true" {
+		t.Errorf("%s's row has hx-swap-oob %q, want \"true\":\n%s", name, r.OOB(), d.HTML())
+	}
+	return r
+}
+
+// toast is the text of the toast d appends to the page's toasts, "" when
+// it adds none there.
+func toast(d *webtest.Doc) string {
+	return webtest.Text(d.Find(`[hx-swap-oob="beforeend:#toasts"] [data-testid=toast]`))
+}
+
+// noToast fails the test when d shows a toast anywhere.
+func noToast(t *testing.T, d *webtest.Doc) {
+	t.Helper()
+	if d.TestID("toast").Length() > 0 {
+		t.Errorf("a toast in:\n%s", d.HTML())
+	}
+}
+
 func TestNotifySendsEachChangeAsOneWholeOutOfBandFragment(t *testing.T) {
 	running := lifecycle.Container{Name: "web", Image: "localhost/web:latest", State: lifecycle.Running, EngineState: "running", StopTimeout: 10}
 	failed := running
 	failed.Error = "stop web: container did not stop"
 	tests := []struct {
-		name    string
-		event   lifecycle.Event
-		want    []string
-		notWant []string
+		name  string
+		event lifecycle.Event
+		check func(t *testing.T, d *webtest.Doc)
 	}{
 		{
-			name:    "a changed row replaces the row in place",
-			event:   lifecycle.Event{Container: running},
-			want:    []string{`<div id="row-web"`, `hx-swap-oob="true"`, `data-state="running"`},
-			notWant: []string{"toast", "delete"},
+			name:  "a changed row replaces the row in place",
+			event: lifecycle.Event{Container: running},
+			check: func(t *testing.T, d *webtest.Doc) {
+				if r := inPlace(t, d, "web"); r.State() != "running" {
+					t.Errorf("state %q, want running", r.State())
+				}
+				noToast(t, d)
+				if d.Removes("web") {
+					t.Error("the change also deletes the row")
+				}
+			},
 		},
 		{
 			name: "a transitional row shows the spinner",
 			event: lifecycle.Event{Container: lifecycle.Container{Name: "web", State: lifecycle.Stopping, PrevState: lifecycle.Running, JobID: 3,
 				Job: &lifecycle.Job{ID: 3, Op: lifecycle.Stop, StartedAt: time.Unix(1700000000, 0)}}},
-			want: []string{`<div id="row-web"`, `hx-swap-oob="true"`, `data-state="stopping"`, `class="spinner"`, "disabled"},
+			check: func(t *testing.T, d *webtest.Doc) {
+				r := inPlace(t, d, "web")
+				if r.State() != "stopping" || r.TestID("state").Find(".spinner").Length() != 1 {
+					t.Errorf("state %q, label %q: want stopping with a spinner:\n%s", r.State(), r.Label(), r.HTML())
+				}
+				buttons := r.Buttons()
+				if len(buttons) == 0 {
+					t.Error("the stopping row has no buttons")
+				}
+				for _, b := range buttons {
+					if !b.Disabled {
+						t.Errorf("button %+v of the stopping row is enabled", b)
+					}
+				}
+			},
 		},
 		{
-			name:    "a removed container deletes its row",
-			event:   lifecycle.Event{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}},
-			want:    []string{`<div id="row-web" hx-swap-oob="delete"></div>`},
-			notWant: []string{`hx-swap-oob="true"`, "toast", "data-state"},
+			name:  "a removed container deletes its row",
+			event: lifecycle.Event{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}},
+			check: func(t *testing.T, d *webtest.Doc) {
+				if !d.Removes("web") || len(d.Rows()) > 0 || d.Has(`[hx-swap-oob="true"]`) {
+					t.Errorf("removes web %v, rows %v, in-place swaps %d: want the deletion alone",
+						d.Removes("web"), d.RowNames(), d.Find(`[hx-swap-oob="true"]`).Length())
+				}
+				noToast(t, d)
+			},
 		},
 		{
 			name: "a failed operation adds a toast",
 			event: lifecycle.Event{Container: failed, Ended: &lifecycle.Job{Container: "web", Op: lifecycle.Stop,
 				Outcome: lifecycle.JobFailed, Error: failed.Error}},
-			want: []string{`<div id="row-web"`, `hx-swap-oob="true"`, `hx-swap-oob="beforeend:#toasts"`, `data-testid="toast"`,
-				"stop web failed:", "container did not stop"},
+			check: func(t *testing.T, d *webtest.Doc) {
+				if r := inPlace(t, d, "web"); !r.HasError() || r.Error() != failed.Error {
+					t.Errorf("row error %v %q, want %q", r.HasError(), r.Error(), failed.Error)
+				}
+				if got, want := toast(d), "stop web failed: "+failed.Error; got != want {
+					t.Errorf("toast %q, want %q", got, want)
+				}
+			},
 		},
 		{
 			name: "a succeeded operation adds no toast",
 			event: lifecycle.Event{Container: running, Ended: &lifecycle.Job{Container: "web", Op: lifecycle.Start,
 				Outcome: lifecycle.JobSucceeded}},
-			want:    []string{`hx-swap-oob="true"`},
-			notWant: []string{"toast"},
+			check: func(t *testing.T, d *webtest.Doc) {
+				inPlace(t, d, "web")
+				noToast(t, d)
+			},
 		},
 		{
 			name: "a container that vanished during its operation is deleted with a toast",
 			event: lifecycle.Event{Kind: lifecycle.Delete, Container: lifecycle.Container{Name: "web"}, Ended: &lifecycle.Job{Container: "web",
 				Op: lifecycle.Stop, Outcome: lifecycle.JobFailed, Error: "container web no longer exists"}},
-			want: []string{`hx-swap-oob="delete"`, `hx-swap-oob="beforeend:#toasts"`, "no longer exists"},
+			check: func(t *testing.T, d *webtest.Doc) {
+				if !d.Removes("web") {
+					t.Error("the row is not deleted")
+				}
+				if got, want := toast(d), "stop web failed: container web no longer exists"; got != want {
+					t.Errorf("toast %q, want %q", got, want)
+				}
+			},
 		},
 		{
 			name: "blank lines and carriage returns in the HTML do not cut the event",
 			event: lifecycle.Event{Container: lifecycle.Container{Name: "web", State: lifecycle.Running,
 				Image: "img\r\n\r\nwith blank line", Error: "first line\r\n\r\n\n  third line\r\nlast"}},
-			want:    []string{`data-testid="error-full">first line` + "\n\n\n" + `  third line` + "\nlast</pre>", "img\n\nwith blank line</div>", "</div></div>"},
-			notWant: []string{"\r"},
+			check: func(t *testing.T, d *webtest.Doc) {
+				// Bytes, not elements: what is tested is the framing of
+				// HTML that holds blank lines, and a carriage return
+				// would end an SSE line early.
+				if strings.Contains(d.HTML(), "\r") {
+					t.Errorf("a carriage return in the data: %q", d.HTML())
+				}
+				if !strings.Contains(d.HTML(), "\n\n") {
+					t.Errorf("no blank line in the data, so the test tests nothing: %q", d.HTML())
+				}
+				r := inPlace(t, d, "web")
+				if want := "first line\n\n\n  third line\nlast"; r.Error() != want {
+					t.Errorf("error %q, want %q", r.Error(), want)
+				}
+				if want := "img\n\nwith blank line"; r.Image() != want {
+					t.Errorf("image %q, want %q", r.Image(), want)
+				}
+				if !d.Has("#announce") {
+					t.Error("the event lacks its end, the announcement")
+				}
+			},
 		},
 	}
 	hub, srv := newHubServer(t, nil)
@@ -267,16 +357,7 @@ func TestNotifySendsEachChangeAsOneWholeOutOfBandFragment(t *testing.T) {
 			if want := string(hub.Render(tt.event)); ev.data != want {
 				t.Errorf("event data differs from the rendered fragment:\n got: %q\nwant: %q", ev.data, want)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(ev.data, w) {
-					t.Errorf("event lacks %q:\n%s", w, ev.data)
-				}
-			}
-			for _, w := range tt.notWant {
-				if strings.Contains(ev.data, w) {
-					t.Errorf("event contains %q:\n%s", w, ev.data)
-				}
-			}
+			tt.check(t, webtest.Parse(t, ev.data))
 			for _, line := range ev.lines {
 				if !strings.HasPrefix(line, "data: ") && !strings.HasPrefix(line, "id:") {
 					t.Errorf("event line without a data field: %q", line)
@@ -399,14 +480,24 @@ func row(name, label string) lifecycle.Container {
 	return lifecycle.Container{Name: name, Image: "img-" + label, State: lifecycle.Running}
 }
 
-// labelOf is the label of the row an event carries, "" for none.
+// labelOf is the label of the row an event pushes, "" for none.
 func labelOf(ev sseEvent) string {
-	_, rest, ok := strings.Cut(ev.data, `data-image="img-`)
-	if !ok {
+	rows := webtest.PushedRows(ev.event())
+	if len(rows) == 0 {
 		return ""
 	}
-	label, _, _ := strings.Cut(rest, `"`)
+	label, _ := strings.CutPrefix(rows[0].Image(), "img-")
 	return label
+}
+
+// scanError is the reason the scan status gives for Podman being out of
+// reach, the text after its heading up to the first full stop; "" when the
+// status warns of nothing.
+func scanError(d *webtest.Doc) string {
+	warning := d.TestID("scan-error")
+	msg := strings.TrimPrefix(webtest.Text(warning), webtest.Text(warning.Find("strong")))
+	msg, _, _ = strings.Cut(msg, ".")
+	return strings.TrimSpace(msg)
 }
 
 // received notifies events then a marker, and returns what the page got
@@ -418,24 +509,24 @@ func received(t *testing.T, hub *web.Hub, c *sseClient, events []lifecycle.Event
 		hub.Notify(e)
 	}
 	hub.Notify(marker(0))
+	var names []string
+	for _, e := range events {
+		names = append(names, e.Container.Name)
+	}
 	var got []string
 	for {
 		ev := c.next(t)
+		d := webtest.Parse(t, ev.data)
 		switch {
 		case isMarker(ev, 0):
 			return got
-		case strings.Contains(ev.data, `hx-swap-oob="delete"`):
+		case slices.ContainsFunc(names, d.Removes):
 			got = append(got, "delete")
-		case strings.Contains(ev.data, `id="scan-status"`):
-			msg := ""
-			if _, rest, ok := strings.Cut(ev.data, `data-testid="scan-error">`); ok {
-				_, rest, _ = strings.Cut(rest, "</strong>")
-				msg, _, _ = strings.Cut(rest, ".")
-			}
-			got = append(got, "scan:"+strings.TrimSpace(msg))
+		case d.Has("#scan-status"):
+			got = append(got, "scan:"+scanError(d))
 		case labelOf(ev) != "":
 			got = append(got, labelOf(ev))
-		case strings.Contains(ev.data, `data-testid="toast"`):
+		case d.TestID("toast").Length() > 0:
 			got = append(got, "toast")
 		default:
 			got = append(got, ev.data)
@@ -526,27 +617,30 @@ func TestEachKindOfChangeIsRenderedAsItsOwnSwap(t *testing.T) {
 	hub := web.NewHub(slog.New(slog.DiscardHandler))
 	t.Cleanup(hub.Close)
 	tests := []struct {
-		kind    lifecycle.WriteKind
-		want    []string
-		notWant []string
+		kind     lifecycle.WriteKind
+		swap     string // the hx-swap-oob that swaps web's row in, or "delete"
+		announce string // what a screen reader is told
 	}{
-		{lifecycle.Insert, []string{`<div hx-swap-oob="beforebegin:#empty"><div id="row-web"`, `id="announce"`}, []string{`hx-swap-oob="true"`}},
-		{lifecycle.Update, []string{`<div id="row-web"`, `hx-swap-oob="true"`, `id="announce"`}, []string{"#empty"}},
-		{0, []string{`<div id="row-web"`, `hx-swap-oob="true"`}, []string{"#empty"}},
-		{lifecycle.Delete, []string{`<div id="row-web" hx-swap-oob="delete"></div>`, "web was removed"}, []string{"data-state", "#empty"}},
+		{lifecycle.Insert, "beforebegin:#empty", "web is Running"},
+		{lifecycle.Update, "true", "web is Running"},
+		{0, "true", "web is Running"},
+		{lifecycle.Delete, "delete", "web was removed"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.kind), func(t *testing.T) {
-			html := string(hub.Render(lifecycle.Event{Kind: tt.kind, Seq: 1, Container: row("web", "a")}))
-			for _, w := range tt.want {
-				if !strings.Contains(html, w) {
-					t.Errorf("lacks %q:\n%s", w, html)
-				}
+			ev := webtest.Event{Data: string(hub.Render(lifecycle.Event{Kind: tt.kind, Seq: 1, Container: row("web", "a")}))}
+			d := ev.Doc(t)
+			swap := ""
+			if r, ok := webtest.PushedRow(ev, "web"); ok {
+				swap = r.Swap()
+			} else if d.Removes("web") && len(d.Rows()) == 0 {
+				swap = "delete"
 			}
-			for _, w := range tt.notWant {
-				if strings.Contains(html, w) {
-					t.Errorf("contains %q:\n%s", w, html)
-				}
+			if n := d.Find("#" + webtest.RowID("web")).Length(); swap != tt.swap || n != 1 {
+				t.Errorf("web's row is swapped by %q, %d times; want %q once:\n%s", swap, n, tt.swap, ev.Data)
+			}
+			if got := webtest.Text(d.Find("#announce")); got != tt.announce {
+				t.Errorf("announces %q, want %q", got, tt.announce)
 			}
 		})
 	}
