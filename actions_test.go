@@ -16,18 +16,6 @@ import (
 	"podboard/web/webtest"
 )
 
-// answeredState is the data-state of name's row in the answer to an htmx
-// POST, "" unless the answer holds that row with the id the page's live
-// swaps look for.
-func answeredState(t *testing.T, body, name string) string {
-	t.Helper()
-	r, ok := webtest.Parse(t, body).FindRow(name)
-	if !ok || r.ID() != webtest.RowID(name) {
-		return ""
-	}
-	return r.State()
-}
-
 func TestStopAnswersAtOnceAndPushesTheStoppedRowWhenPodmanIsDone(t *testing.T) {
 	svc := sharedPodman(t)
 	createWorkload(t, svc, "slow", podmantest.Workload{StopDelay: 3 * time.Second, StopTimeout: 600, Start: true})
@@ -121,9 +109,12 @@ func TestRestartEndsRunningAfterTheWorkloadShutDownGracefully(t *testing.T) {
 	// The run that ended exited by itself after SIGTERM (0), not by
 	// SIGKILL (137). Podman may write the died event after the restart
 	// has returned.
+	// Filtered by the container's ID: the service outlives the test, and
+	// an earlier run's container of the same name has died events too.
+	id := strings.TrimSpace(svc.MustPodman(t, "inspect", "--format", "{{.Id}}", "restartee"))
 	var died []string
 	waitUntil(t, "Podman's died event of the restart", deadline, func() bool {
-		died = strings.Fields(svc.MustPodman(t, "events", "--stream=false", "--filter", "container=restartee",
+		died = strings.Fields(svc.MustPodman(t, "events", "--stream=false", "--filter", "container="+id,
 			"--filter", "event=died", "--format", "{{.ContainerExitCode}}"))
 		return len(died) > 0
 	})

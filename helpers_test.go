@@ -359,6 +359,18 @@ func (r *sseReader) count() int { return r.s.Count() }
 
 func (r *sseReader) dump() string { return r.s.Dump() }
 
+// answeredState is the data-state of name's row in the answer to an htmx
+// POST, "" unless the answer holds that row with the id the page's live
+// swaps look for.
+func answeredState(t *testing.T, body, name string) string {
+	t.Helper()
+	r, ok := webtest.Parse(t, body).FindRow(name)
+	if !ok || r.ID() != webtest.RowID(name) {
+		return ""
+	}
+	return r.State()
+}
+
 // isRow matches a pushed row of name in state, swapped in place or
 // inserted out of band.
 func isRow(name, state string) func(string) bool {
