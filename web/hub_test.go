@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -37,99 +36,44 @@ func (ev sseEvent) event() webtest.Event {
 	return webtest.Event{Data: ev.data, Lines: ev.lines, Comments: ev.comments}
 }
 
-// sseClient reads an event stream in the background.
+// sseClient is one page's stream, read by the project's live-feed reader
+// (webtest.Stream), taken one event at a time.
 type sseClient struct {
-	resp   *http.Response
-	events chan sseEvent // closed when the stream ends
-	ended  chan error    // the read error that ended the stream (io.EOF for a clean end)
+	s    *webtest.Stream
+	resp *http.Response
+	pos  int // the next event to take
 }
 
 // connect opens path on srv as an EventSource would and parses what arrives.
 // The stream is closed when the test ends.
 func connect(t *testing.T, srv *httptest.Server, path string) *sseClient {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		cancel()
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	c := &sseClient{resp: resp, events: make(chan sseEvent, 16), ended: make(chan error, 1)}
-	done := make(chan struct{})
-	t.Cleanup(func() {
-		close(done)
-		cancel()
-		resp.Body.Close()
-	})
-	go func() {
-		defer close(c.events)
-		br := bufio.NewReaderSize(resp.Body, 256<<10)
-		var ev sseEvent
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				c.ended <- err
-				return
-			}
-			line = strings.TrimSuffix(line, "\n")
-			if line == "" {
-				if len(ev.lines) > 0 {
-					select {
-					case c.events <- ev:
-					case <-done:
-						return
-					}
-				}
-				ev = sseEvent{}
-				continue
-			}
-			ev.lines = append(ev.lines, line)
-			switch {
-			case strings.HasPrefix(line, ":"):
-				ev.comments = append(ev.comments, strings.TrimPrefix(strings.TrimPrefix(line, ":"), " "))
-			case strings.HasPrefix(line, "data:"):
-				v := strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")
-				if len(ev.lines) > 1 && hasData(ev.lines[:len(ev.lines)-1]) {
-					ev.data += "\n"
-				}
-				ev.data += v
-			}
-		}
-	}()
-	return c
-}
-
-func hasData(lines []string) bool {
-	for _, l := range lines {
-		if strings.HasPrefix(l, "data:") {
-			return true
-		}
-	}
-	return false
+	s := webtest.SubscribeRequest(t, srv.Client(), req)
+	s.Deadline = 5 * time.Second
+	return &sseClient{s: s, resp: s.Response()}
 }
 
 // next returns the next event that carries data, skipping heartbeats.
 func (c *sseClient) next(t *testing.T) sseEvent {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case ev, ok := <-c.events:
-			if !ok {
-				t.Fatalf("stream ended while waiting for an event: %v", <-c.ended)
-			}
-			if ev.data != "" {
-				return ev
-			}
-		case <-timeout:
-			t.Fatal("no event within 5s")
-		}
-	}
+	return c.take(t, "an event with data", webtest.Any)
+}
+
+// nextAny returns the next event, heartbeats included.
+func (c *sseClient) nextAny(t *testing.T) sseEvent {
+	t.Helper()
+	return c.take(t, "an event or a heartbeat", func(webtest.Event) bool { return true })
+}
+
+func (c *sseClient) take(t *testing.T, what string, match func(webtest.Event) bool) sseEvent {
+	t.Helper()
+	i, ev := c.s.Next(c.pos, what, match)
+	c.pos = i + 1
+	return sseEvent{data: ev.Data, lines: ev.Lines, comments: ev.Comments}
 }
 
 // newHubServer serves a fresh hub at /events.
@@ -398,23 +342,13 @@ func TestHeartbeatSendsPingComments(t *testing.T) {
 	stopped := make(chan struct{})
 	go func() { hub.Heartbeat(ctx, 10*time.Millisecond); close(stopped) }()
 
-	timeout := time.After(5 * time.Second)
-	pings := 0
-	for pings < 2 {
-		select {
-		case ev, ok := <-c.events:
-			if !ok {
-				t.Fatalf("stream ended: %v", <-c.ended)
-			}
-			if ev.data != "" {
-				t.Fatalf("heartbeat sent data %q", ev.data)
-			}
-			if len(ev.lines) != 1 || ev.lines[0] != ": ping" {
-				t.Fatalf("heartbeat = %q, want the one comment line \": ping\"", ev.lines)
-			}
-			pings++
-		case <-timeout:
-			t.Fatalf("%d pings within 5s, want 2", pings)
+	for range 2 {
+		ev := c.nextAny(t)
+		if ev.data != "" {
+			t.Fatalf("heartbeat sent data %q", ev.data)
+		}
+		if len(ev.lines) != 1 || ev.lines[0] != ": ping" {
+			t.Fatalf("heartbeat = %q, want the one comment line \": ping\"", ev.lines)
 		}
 	}
 	cancel()
@@ -440,8 +374,8 @@ func TestCloseEndsEveryStreamSoTheServerCanClose(t *testing.T) {
 	hub.Close()
 	for i, c := range clients {
 		select {
-		case err := <-c.ended:
-			if !errors.Is(err, io.EOF) {
+		case <-c.s.Ended():
+			if err := c.s.Err(); !errors.Is(err, io.EOF) {
 				t.Errorf("client %d: stream ended with %v, want a clean end", i, err)
 			}
 		case <-time.After(5 * time.Second):
