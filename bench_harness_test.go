@@ -10,9 +10,9 @@ package main
 //	                     nothing written; it keeps the harness working
 //	(unset)              skipped, so `go test ./...` stays fast
 //
-// PODBOARD_BENCH_ONLY=1,3 runs only those items (1 to 7) and writes
-// nothing, for working on one of them; a section's own name (1b, 1c, 2b,
-// 2c, 3b) runs that section alone: PODBOARD_BENCH_ONLY=1c,7.
+// PODBOARD_BENCH_ONLY=1,1c,7 runs only those sections of the report
+// (benchSections) and writes nothing, for working on one of them. 1b and 5
+// are one measurement: either runs both.
 //
 // Nothing here asserts a duration: a missed target is reported, never a
 // test failure. The test fails only when the dashboard misbehaves (a wrong
@@ -47,8 +47,7 @@ const benchReportPath = "docs/BENCHMARKS.md"
 // benchPackages hold the Go benchmarks of the hot paths (item 6).
 var benchPackages = []string{"./templates", "./lifecycle", "./web", "./handlers"}
 
-// The sections of the report, by item: an item's number selects all of
-// them in PODBOARD_BENCH_ONLY, a section's name that one alone.
+// The sections of the report, the names PODBOARD_BENCH_ONLY takes.
 var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7"}
 
 // benchSizes are the sizes of one harness run.
@@ -290,9 +289,8 @@ func TestBenchReport(t *testing.T) {
 	t.Logf("wrote %s:\n%s", benchReportPath, out)
 }
 
-// benchSelection reads PODBOARD_BENCH_ONLY: empty runs every section; a
-// number runs its item's sections (1: 1, 1b and 1c), a section's name that
-// section.
+// benchSelection reads PODBOARD_BENCH_ONLY: empty runs every section,
+// otherwise the sections named.
 func benchSelection(only string) (func(section string) bool, error) {
 	if only == "" {
 		return func(string) bool { return true }, nil
@@ -300,12 +298,10 @@ func benchSelection(only string) (func(section string) bool, error) {
 	asked := strings.Split(only, ",")
 	for _, a := range asked {
 		if !slices.Contains(benchSections, a) {
-			return nil, fmt.Errorf("PODBOARD_BENCH_ONLY=%q: %q is no section; the sections are %s, an item's number selects all of its own", only, a, strings.Join(benchSections, ","))
+			return nil, fmt.Errorf("PODBOARD_BENCH_ONLY=%q: %q is no section; the sections are %s", only, a, strings.Join(benchSections, ","))
 		}
 	}
-	return func(s string) bool {
-		return slices.Contains(asked, s) || slices.Contains(asked, strings.TrimRight(s, "abcdefghijklmnopqrstuvwxyz"))
-	}, nil
+	return func(s string) bool { return slices.Contains(asked, s) }, nil
 }
 
 type durations []time.Duration
@@ -724,6 +720,47 @@ func TestBenchReportTemplateFillsWhatWasMeasuredAndSaysWhatWasNot(t *testing.T) 
 				if strings.Contains(out, w) {
 					t.Errorf("the report has %q:\n%s", w, out)
 				}
+			}
+		})
+	}
+}
+
+// TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne keeps
+// PODBOARD_BENCH_ONLY's meaning: exact section names, a typo an error
+// rather than a run that measures nothing.
+func TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne(t *testing.T) {
+	tests := []struct {
+		only string
+		runs []string
+		err  bool
+	}{
+		{only: "", runs: benchSections},
+		{only: "1", runs: []string{"1"}},
+		{only: "1c,7", runs: []string{"1c", "7"}},
+		{only: "3b,3", runs: []string{"3", "3b"}},
+		{only: "8", err: true},
+		{only: "1,", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.only, func(t *testing.T) {
+			want, err := benchSelection(tt.only)
+			if tt.err {
+				if err == nil {
+					t.Fatalf("PODBOARD_BENCH_ONLY=%q accepted", tt.only)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var runs []string
+			for _, s := range benchSections {
+				if want(s) {
+					runs = append(runs, s)
+				}
+			}
+			if !slices.Equal(runs, tt.runs) {
+				t.Errorf("PODBOARD_BENCH_ONLY=%q runs %v, want %v", tt.only, runs, tt.runs)
 			}
 		})
 	}
