@@ -10,8 +10,9 @@ package main
 //	                     nothing written; it keeps the harness working
 //	(unset)              skipped, so `go test ./...` stays fast
 //
-// PODBOARD_BENCH_ONLY=1,3 runs only those items (1 to 6) and writes
-// nothing, for working on one of them.
+// PODBOARD_BENCH_ONLY=1,1c,7 runs only those sections of the report
+// (benchSections) and writes nothing, for working on one of them. 1b and 5
+// are one measurement: either runs both.
 //
 // Nothing here asserts a duration: a missed target is reported, never a
 // test failure. The test fails only when the dashboard misbehaves (a wrong
@@ -45,6 +46,9 @@ const benchReportPath = "docs/BENCHMARKS.md"
 
 // benchPackages hold the Go benchmarks of the hot paths (item 6).
 var benchPackages = []string{"./templates", "./lifecycle", "./web", "./handlers"}
+
+// The sections of the report, the names PODBOARD_BENCH_ONLY takes.
+var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7"}
 
 // benchSizes are the sizes of one harness run.
 type benchSizes struct {
@@ -83,20 +87,43 @@ type benchSizes struct {
 	loadRounds     int
 	loadStopDelay  time.Duration
 
+	// 1c. Clicks all at once on the real Podman: containers (one client
+	// each) and rounds of stop all, start all.
+	burstContainers int
+	burstRounds     int
+
+	// 2c. The stalled-clients benchmark: events per run (-benchtime Nx)
+	// and runs (-count).
+	stallEvents, stallRuns int
+
+	// 3b. Clicks during a scan: rows the scan changes, with the rounds
+	// of each, the clicks wanted during scans (and without), and the
+	// containers the clicks stop.
+	scanChanged     []int
+	scanRounds      map[int]int
+	scanMinClicks   int
+	scanClickTarget int
+
 	// 6. Go benchmarks.
 	goBenchArgs []string
+
+	// 7. Clicks in Chromium.
+	frameClicks int
 
 	calibrationRuns int
 }
 
 var actionLevels = []int{1, 16, 64}
 
+// burstLevels are the client counts of item 1's "all at once" rows.
+var burstLevels = []int{32, 64}
+
 func benchSizesFor(mode string) benchSizes {
 	if mode == "full" {
 		return benchSizes{
 			mode:               mode,
 			latencyRuns:        3,
-			latencyRequests:    map[int]int{1: 1000, 16: 3000, 64: 4000},
+			latencyRequests:    map[int]int{1: 1000, 16: 3000, 32: 3200, 64: 4000},
 			engineLatency:      2 * time.Second,
 			loadPages:          10,
 			fanoutClients:      []int{10, 100, 1000},
@@ -114,14 +141,23 @@ func benchSizesFor(mode string) benchSizes {
 			loadContainers:     64,
 			loadRounds:         4,
 			loadStopDelay:      2 * time.Second,
+			burstContainers:    32,
+			burstRounds:        10,
+			stallEvents:        200,
+			stallRuns:          5,
+			scanChanged:        []int{1000, 10000},
+			scanRounds:         map[int]int{1000: 20, 10000: 5},
+			scanMinClicks:      100,
+			scanClickTarget:    6000,
 			goBenchArgs:        []string{"-count", "3", "-benchtime", "0.5s"},
+			frameClicks:        100,
 			calibrationRuns:    20,
 		}
 	}
 	return benchSizes{
 		mode:               mode,
 		latencyRuns:        1,
-		latencyRequests:    map[int]int{1: 20, 16: 64, 64: 128},
+		latencyRequests:    map[int]int{1: 20, 16: 64, 32: 64, 64: 128},
 		engineLatency:      50 * time.Millisecond,
 		loadPages:          2,
 		fanoutClients:      []int{2, 10},
@@ -139,7 +175,16 @@ func benchSizesFor(mode string) benchSizes {
 		loadContainers:     3,
 		loadRounds:         1,
 		loadStopDelay:      200 * time.Millisecond,
+		burstContainers:    4,
+		burstRounds:        1,
+		stallEvents:        120, // the new page connects at the 100th
+		stallRuns:          1,
+		scanChanged:        []int{100},
+		scanRounds:         map[int]int{100: 2},
+		scanMinClicks:      1,
+		scanClickTarget:    300,
 		goBenchArgs:        []string{"-count", "1", "-benchtime", "1x"},
+		frameClicks:        3,
 		calibrationRuns:    3,
 	}
 }
@@ -155,7 +200,10 @@ func TestBenchReport(t *testing.T) {
 	}
 	sz := benchSizesFor(mode)
 	only := os.Getenv("PODBOARD_BENCH_ONLY")
-	want := func(item string) bool { return only == "" || slices.Contains(strings.Split(only, ","), item) }
+	want, err := benchSelection(only)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep := &benchReport{started: time.Now(), mode: mode}
 	rep.machine = describeMachine()
 	steadyBefore := cpuSteadiness(sz.calibrationRuns)
@@ -169,8 +217,11 @@ func TestBenchReport(t *testing.T) {
 	if want("3") {
 		t.Run("3-scan", func(t *testing.T) { benchScan(t, sz, rep) })
 	}
+	if want("3b") {
+		t.Run("3b-clicks-during-a-scan", func(t *testing.T) { benchClicksDuringScan(t, sz, rep) })
+	}
 	t.Run("real-podman", func(t *testing.T) {
-		if !want("1") && !want("2") && !want("4") && !want("5") {
+		if !want("1b") && !want("1c") && !want("2b") && !want("4") && !want("5") {
 			t.Skip("not asked for")
 		}
 		svc := sharedPodman(t)
@@ -189,19 +240,30 @@ func TestBenchReport(t *testing.T) {
 		if err := <-built; err != nil {
 			t.Fatal(err)
 		}
-		if want("2") {
+		// First, so that no earlier section's Podman work overlaps it.
+		if want("1c") {
+			t.Run("1c-real-burst", func(t *testing.T) { benchRealBurst(t, sz, rep, svc, bin) })
+		}
+		if want("2b") {
 			t.Run("2-idle-clients", func(t *testing.T) { benchIdleClients(t, sz, rep, svc, bin) })
 		}
-		if want("1") || want("5") {
+		if want("1b") || want("5") {
 			t.Run("5-footprint-and-1-real-latency", func(t *testing.T) { benchFootprint(t, sz, rep, svc, bin, stripped) })
 		}
 		if want("4") {
 			t.Run("4-overhead", func(t *testing.T) { benchOverhead(t, sz, rep, svc, bin) })
 		}
 	})
+	if want("2c") {
+		t.Run("2c-stalled-clients", func(t *testing.T) { benchStalledClients(t, sz, rep) })
+	}
 	if want("6") {
 		t.Run("6-go-benchmarks", func(t *testing.T) { benchGo(t, sz, rep) })
 	}
+	if want("7") {
+		t.Run("7-click-to-frame", func(t *testing.T) { benchClickFrame(t, sz, rep) })
+	}
+	rep.besideRealBurst()
 	rep.machine = append(rep.machine, [2]string{"CPU steadiness",
 		fmt.Sprintf("the same CPU-bound loop (SHA-256 of 16 MB), %d times at the start: %s; at the end: %s", sz.calibrationRuns, steadyBefore, cpuSteadiness(sz.calibrationRuns))})
 
@@ -225,6 +287,21 @@ func TestBenchReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s:\n%s", benchReportPath, out)
+}
+
+// benchSelection reads PODBOARD_BENCH_ONLY: empty runs every section,
+// otherwise the sections named.
+func benchSelection(only string) (func(section string) bool, error) {
+	if only == "" {
+		return func(string) bool { return true }, nil
+	}
+	asked := strings.Split(only, ",")
+	for _, a := range asked {
+		if !slices.Contains(benchSections, a) {
+			return nil, fmt.Errorf("PODBOARD_BENCH_ONLY=%q: %q is no section; the sections are %s", only, a, strings.Join(benchSections, ","))
+		}
+	}
+	return func(s string) bool { return slices.Contains(asked, s) }, nil
 }
 
 type durations []time.Duration
@@ -643,6 +720,47 @@ func TestBenchReportTemplateFillsWhatWasMeasuredAndSaysWhatWasNot(t *testing.T) 
 				if strings.Contains(out, w) {
 					t.Errorf("the report has %q:\n%s", w, out)
 				}
+			}
+		})
+	}
+}
+
+// TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne keeps
+// PODBOARD_BENCH_ONLY's meaning: exact section names, a typo an error
+// rather than a run that measures nothing.
+func TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne(t *testing.T) {
+	tests := []struct {
+		only string
+		runs []string
+		err  bool
+	}{
+		{only: "", runs: benchSections},
+		{only: "1", runs: []string{"1"}},
+		{only: "1c,7", runs: []string{"1c", "7"}},
+		{only: "3b,3", runs: []string{"3", "3b"}},
+		{only: "8", err: true},
+		{only: "1,", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.only, func(t *testing.T) {
+			want, err := benchSelection(tt.only)
+			if tt.err {
+				if err == nil {
+					t.Fatalf("PODBOARD_BENCH_ONLY=%q accepted", tt.only)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var runs []string
+			for _, s := range benchSections {
+				if want(s) {
+					runs = append(runs, s)
+				}
+			}
+			if !slices.Equal(runs, tt.runs) {
+				t.Errorf("PODBOARD_BENCH_ONLY=%q runs %v, want %v", tt.only, runs, tt.runs)
 			}
 		})
 	}
