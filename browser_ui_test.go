@@ -324,7 +324,7 @@ func TestBrowserUIDismissingAnErrorFromTheKeyboardLeavesTheFocusOnTheRow(t *test
 // event to the first animation frame in which the transitional label is
 // visible, and the time from the click to the row changing on a second
 // page (both pages' performance.timeOrigin + now(), a common clock).
-func benchClickToFrame(t *testing.T, runs int) (clicking, second []time.Duration) {
+func benchClickToFrame(t *testing.T, runs int) (clicking, second []time.Duration, firstFrame int) {
 	t.Helper()
 	f := startFakeDashboard(t, fake.Running("bench"))
 	f.engine.SetLatency(lifecycle.Stop, 300*time.Millisecond)
@@ -380,7 +380,8 @@ func benchClickToFrame(t *testing.T, runs int) (clicking, second []time.Duration
 	first.do("click a spot that does nothing", chromedp.MouseClickXY(xy[0], xy[1]))
 
 	state, op, next := "running", "stop", "stopped"
-	firstFrame := 0 // clicks whose label showed in the first frame after them
+	// firstFrame counts the clicks whose label showed in the first frame
+	// after them.
 	for i := 0; i < runs; i++ {
 		first.waitFor("bench "+state, rowShows("bench", state, lifecycle.State(state).Label(), false))
 		other.waitFor("bench "+state+" on the second page", rowShows("bench", state, lifecycle.State(state).Label(), false))
@@ -408,7 +409,7 @@ func benchClickToFrame(t *testing.T, runs int) (clicking, second []time.Duration
 	first.waitFor("bench "+state, rowShows("bench", state, lifecycle.State(state).Label(), false))
 	first.settle()
 	t.Logf("the transitional label showed in the first animation frame after %d of %d clicks", firstFrame, runs)
-	return clicking, second
+	return clicking, second, firstFrame
 }
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
@@ -426,7 +427,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 func TestBrowserUIClickToFrameMeasurementReturnsOneSaneTimePerClick(t *testing.T) {
 	const runs = 4
-	clicking, second := benchClickToFrame(t, runs)
+	clicking, second, _ := benchClickToFrame(t, runs)
 	if len(clicking) != runs || len(second) != runs {
 		t.Fatalf("%d and %d times for %d clicks", len(clicking), len(second), runs)
 	}

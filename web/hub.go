@@ -25,11 +25,11 @@ const Stream = "containers"
 const ResyncEvent = "resync"
 
 // queueSize is how many events Notify holds for the hub's goroutine. A
-// scan's burst is one event per changed container, so this many
-// containers can change in one scan before events are dropped (and the
-// pages told to resync). The goroutine renders an event in about 10 µs
-// and never waits for a page, so the queue only fills when the process is
-// starved of CPU.
+// scan's burst is one event per changed container; the goroutine renders
+// an event in about 10 µs and never waits for a page, so the queue fills
+// only when more containers change at once than this (the first scan of a
+// very large host) or the process is starved of CPU. Pages then get one
+// resync, a fetch of the whole table, instead of the rows one by one.
 const queueSize = 4096
 
 // Hub carries lifecycle events to every open page over Server-Sent Events:
