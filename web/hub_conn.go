@@ -63,6 +63,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.disconnect(c)
 
+	// The answer's headers go out now, before the library subscribes: a
+	// page must have its 200 however busy the process is. Under a storm of
+	// events a connection whose handler had not run yet could otherwise be
+	// dropped for a full queue before its first byte, and the browser sees
+	// a failed request instead of a stream that ended.
+	dw.WriteHeader(http.StatusOK)
+	dw.Flush()
+
 	// The library reads the stream's name from the query: give it this
 	// connection's, on a copy of the URL (r.WithContext shares it).
 	u := *r.URL
@@ -142,9 +150,10 @@ type deadlineWriter struct {
 	timeout time.Duration
 	cancel  context.CancelFunc
 
-	mu    sync.Mutex
-	limit time.Time // no write may last past it; zero for none
-	cut   bool      // every write fails
+	mu          sync.Mutex
+	limit       time.Time // no write may last past it; zero for none
+	cut         bool      // every write fails
+	wroteHeader bool
 }
 
 // arm sets the deadline of the next write.
@@ -178,6 +187,24 @@ func (d *deadlineWriter) endBy(t time.Time, cut bool) {
 		d.limit = t
 	}
 	_ = d.rc.SetWriteDeadline(d.limit)
+}
+
+// WriteHeader sets the event-stream headers and writes them once; the
+// library's own later call does nothing.
+func (d *deadlineWriter) WriteHeader(status int) {
+	d.mu.Lock()
+	written := d.wroteHeader
+	d.wroteHeader = true
+	d.mu.Unlock()
+	if written {
+		return
+	}
+	h := d.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Connection", "keep-alive")
+	h.Set("X-Accel-Buffering", "no")
+	d.ResponseWriter.WriteHeader(status)
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
