@@ -63,14 +63,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.disconnect(c)
 
-	// The answer's headers go out now, before the library subscribes: a
-	// page must have its 200 however busy the process is. Under a storm of
-	// events a connection whose handler had not run yet could otherwise be
-	// dropped for a full queue before its first byte, and the browser sees
-	// a failed request instead of a stream that ended.
-	dw.WriteHeader(http.StatusOK)
-	dw.Flush()
-
 	// The library reads the stream's name from the query: give it this
 	// connection's, on a copy of the URL (r.WithContext shares it).
 	u := *r.URL
@@ -111,6 +103,13 @@ func (h *Hub) publish(ev *sse.Event) {
 	h.mu.Lock()
 	for id, c := range h.conns {
 		if c.dropped || h.srv.TryPublish(id, ev) {
+			continue
+		}
+		if !c.w.started() {
+			// Its handler has not answered yet (the process is busy):
+			// it is not a page that stopped reading. The event is lost to
+			// it, as every event before its first byte is; the page fetches
+			// the table once its stream opens.
 			continue
 		}
 		c.dropped = true
@@ -189,22 +188,20 @@ func (d *deadlineWriter) endBy(t time.Time, cut bool) {
 	_ = d.rc.SetWriteDeadline(d.limit)
 }
 
-// WriteHeader sets the event-stream headers and writes them once; the
-// library's own later call does nothing.
+// WriteHeader records that the answer has begun and passes it on.
 func (d *deadlineWriter) WriteHeader(status int) {
 	d.mu.Lock()
-	written := d.wroteHeader
 	d.wroteHeader = true
 	d.mu.Unlock()
-	if written {
-		return
-	}
-	h := d.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
-	h.Set("X-Accel-Buffering", "no")
 	d.ResponseWriter.WriteHeader(status)
+}
+
+// started reports whether the library has begun the answer: until then
+// the connection's queue may fill without the page being at fault.
+func (d *deadlineWriter) started() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.wroteHeader
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
