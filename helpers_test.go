@@ -18,7 +18,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -215,20 +214,7 @@ type apiContainerJSON = webtest.APIContainer
 // listContainers is GET /api/containers of the dashboard at url.
 func listContainers(t *testing.T, client *http.Client, url string) []apiContainerJSON {
 	t.Helper()
-	resp, err := client.Get(url + "/api/containers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /api/containers: %s: %s", resp.Status, b)
-	}
-	var out []apiContainerJSON
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return webtest.Site{TB: t, URL: url, Client: client}.API()
 }
 
 // findContainer picks name's entry out of cs.

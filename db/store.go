@@ -230,9 +230,6 @@ func (ch *change) write(stmt *sql.Stmt, next lifecycle.Container, cur int64) (li
 	return c, true, nil
 }
 
-// reread returns the row as stored, with the job it carries.
-func (ch *change) reread(name string) (lifecycle.Container, error) { return ch.container(name) }
-
 // BeginJob implements lifecycle.Store.
 func (db *DB) BeginJob(ctx context.Context, name string, decide func(lifecycle.Container) (lifecycle.Container, lifecycle.Job, error)) (lifecycle.Container, lifecycle.Job, error) {
 	var c lifecycle.Container
@@ -260,7 +257,7 @@ func (db *DB) BeginJob(ctx context.Context, name string, decide func(lifecycle.C
 			return cmp.Or(err, fmt.Errorf("db: %s changed while its job began", name))
 		}
 		job = j
-		c, err = ch.reread(name)
+		c, err = ch.container(name)
 		return err
 	})
 	if err != nil {
@@ -295,7 +292,7 @@ func (db *DB) EndJob(ctx context.Context, job lifecycle.Job, settle func(lifecyc
 		if _, ok, err = ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !ok {
 			return err
 		}
-		c, err = ch.reread(job.Container)
+		c, err = ch.container(job.Container)
 		return err
 	})
 	return c, ok, err
@@ -332,7 +329,7 @@ func (db *DB) UpdateContainer(ctx context.Context, name string, fn func(lifecycl
 		if _, written, err = ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !written {
 			return err
 		}
-		c, err = ch.reread(name)
+		c, err = ch.container(name)
 		return err
 	})
 	return c, written, err

@@ -45,12 +45,6 @@ func (l *launcher) leave(call func()) {
 	if len(l.queued) == 0 {
 		return
 	}
-	if l.quiet <= 0 {
-		if l.pending == 0 || time.Since(l.since) >= l.maxWait {
-			l.startLocked()
-		}
-		return
-	}
 	// Wait for a quiet spell, counted from the last answer.
 	wait := l.quiet
 	if left := l.maxWait - time.Since(l.since); left < wait {

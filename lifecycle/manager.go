@@ -160,7 +160,7 @@ func (m *Manager) begin(ctx context.Context, name string, op Op, origin string) 
 	if err != nil {
 		return c, job, err
 	}
-	m.notify.Notify(Event{Kind: Update, Container: c, Seq: c.Version})
+	m.notify.Notify(changed(Update, c))
 	m.record(job.StartedAt, op, "BEGIN", name, fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin))
 	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState)
 
@@ -186,7 +186,7 @@ func (m *Manager) adopt(ctx context.Context, name string) error {
 		return err
 	}
 	for _, w := range landed {
-		m.notify.Notify(Event{Kind: w.Kind, Container: w.Container, Seq: w.Container.Version})
+		m.notify.Notify(changed(w.Kind, w.Container))
 	}
 	return nil
 }
@@ -249,7 +249,9 @@ func (m *Manager) end(job Job, settle func(Container) (Container, bool)) bool {
 		if removed {
 			kind = Delete
 		}
-		m.notify.Notify(Event{Kind: kind, Container: c, Seq: c.Version, Ended: &job})
+		e := changed(kind, c)
+		e.Ended = &job
+		m.notify.Notify(e)
 	}
 	return true
 }
@@ -305,7 +307,7 @@ func (m *Manager) Dismiss(ctx context.Context, name string) (Container, error) {
 		return c, err
 	}
 	if ok {
-		m.notify.Notify(Event{Kind: Update, Container: c, Seq: c.Version})
+		m.notify.Notify(changed(Update, c))
 	}
 	return c, nil
 }

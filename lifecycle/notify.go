@@ -24,6 +24,12 @@ type Event struct {
 	Health *Health
 }
 
+// changed is the event announcing a row as a write of kind stored it: its
+// Seq is the version the write gave the row.
+func changed(kind WriteKind, c Container) Event {
+	return Event{Kind: kind, Container: c, Seq: c.Version}
+}
+
 // Removed reports whether the event deletes the container's row.
 func (e Event) Removed() bool { return e.Kind == Delete }
 

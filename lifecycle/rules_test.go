@@ -58,6 +58,9 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 				if next.State != w.transitional || op.Transitional() != w.transitional || !next.State.Transitional() {
 					t.Errorf("transitional state %q, want %q", next.State, w.transitional)
 				}
+				if got := next.State.InFlight(); got != op {
+					t.Errorf("%q shows %q in flight, want %q", next.State, got, op)
+				}
 				if next.PrevState != s || next.Error != "" {
 					t.Errorf("begun row %+v: want prev state %q and the old failure cleared", next, s)
 				}
@@ -75,6 +78,14 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 					t.Errorf("reverted: %+v remove=%v, want %q with the reason and no job", back, remove, s)
 				}
 			})
+		}
+	}
+}
+
+func TestOnlyTransitionalStatesHaveAnOperationInFlight(t *testing.T) {
+	for _, s := range []State{Running, Stopped, Paused, ""} {
+		if op := s.InFlight(); op != "" {
+			t.Errorf("%q shows %q in flight, want none", s, op)
 		}
 	}
 }

@@ -105,7 +105,7 @@ func (m *Manager) applyScan(ctx context.Context, writes []ScanWrite, res *ScanRe
 		case Delete:
 			res.Deleted++
 		}
-		m.notify.Notify(Event{Kind: w.Kind, Container: w.Container, Seq: w.Container.Version})
+		m.notify.Notify(changed(w.Kind, w.Container))
 	}
 	res.Skipped += len(writes) - len(landed)
 	return nil

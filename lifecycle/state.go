@@ -32,6 +32,21 @@ func (s State) Transitional() bool {
 	return s == Stopping || s == Starting || s == Restarting
 }
 
+// InFlight is the operation a transitional state shows running, "" for a
+// state that is not transitional. A stop begun outside the dashboard is a
+// stop too.
+func (s State) InFlight() Op {
+	switch s {
+	case Stopping:
+		return Stop
+	case Starting:
+		return Start
+	case Restarting:
+		return Restart
+	}
+	return ""
+}
+
 // Label is the word an operator reads in the state column.
 func (s State) Label() string {
 	switch s {

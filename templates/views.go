@@ -83,17 +83,6 @@ func control(op lifecycle.Op) string {
 	return string(op)
 }
 
-// inFlight is the operation a transitional state shows.
-func inFlight(s lifecycle.State) lifecycle.Op {
-	switch s {
-	case lifecycle.Stopping:
-		return lifecycle.Stop
-	case lifecycle.Starting:
-		return lifecycle.Start
-	}
-	return lifecycle.Restart
-}
-
 // NewRow builds the view of c as of now.
 func NewRow(c lifecycle.Container, now time.Time) Row {
 	r := Row{
@@ -113,7 +102,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		DismissID:    ControlID(c.Name, "dismiss"),
 	}
 	if r.Transitional {
-		r.BusyID = ControlID(c.Name, control(inFlight(c.State)))
+		r.BusyID = ControlID(c.Name, control(c.State.InFlight()))
 	}
 	if c.StopTimeout > 0 {
 		r.StopTimeout = fmt.Sprintf("%d s", c.StopTimeout)
