@@ -237,13 +237,17 @@ func (e *Env) runScans(interval time.Duration) {
 	e.TB.Cleanup(func() { cancel(); <-done })
 }
 
-// Scan runs one scan and fails the test if it fails.
+// Scan runs one scan and waits until the hub has handed its changes to the
+// open streams; it fails the test if the scan fails.
 func (e *Env) Scan() lifecycle.ScanResult {
 	e.TB.Helper()
 	res, err := e.Manager.Scan(context.Background())
 	if err != nil {
 		e.TB.Fatalf("scan: %v", err)
 	}
+	// The scan's events reach the pages through the hub's queue: a stream
+	// opened after Scan returns must not receive them.
+	e.Hub.Sync()
 	return res
 }
 
