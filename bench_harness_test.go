@@ -579,7 +579,7 @@ func cpuSteadiness(runs int) string {
 // formatted as in production and discarded.
 func startBenchApp(t *testing.T, engine lifecycle.Engine) *testApp {
 	t.Helper()
-	return serveApp(t, engine, config{data: t.TempDir(), scanInterval: 5 * time.Second, podman: "fake://bench", logLevel: "info"}, nil)
+	return serveApp(t, engine, testConfig(t, t.TempDir(), "fake://bench", 5*time.Second), nil)
 }
 
 // stallMeter asks to sleep 1 ms again and again and records by how much
@@ -645,7 +645,7 @@ func benchNames(prefix string, n int) []string {
 }
 
 func procArgs(svc *podmantest.Service, data string) []string {
-	return []string{"--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data}
+	return []string{"--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data}
 }
 
 // waitStates waits until every name is listed in state with no job.

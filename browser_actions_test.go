@@ -39,15 +39,15 @@ func TestBrowserStopShowsStoppingAtOnceInEveryTabAndStoppedWhenPodmanIsDone(t *t
 	// The page records when the click happened and when the row first
 	// showed "Stopping…" with every button disabled.
 	evalIn[chromedp.Void](first, fmt.Sprintf(`(function () {
-		var done = %s;
+		var done = function () { return %s; };
 		window.__latency = {};
 		document.addEventListener('click', function (e) {
 			if (e.target.closest && e.target.closest('[data-op=stop]')) window.__latency.click = performance.now();
 		}, true);
 		new MutationObserver(function () {
-			if (window.__latency.shown === undefined && eval(done)) window.__latency.shown = performance.now();
+			if (window.__latency.shown === undefined && done()) window.__latency.shown = performance.now();
 		}).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-	})()`, js(rowShows("bitcoind", "stopping", "Stopping…", true))))
+	})()`, rowShows("bitcoind", "stopping", "Stopping…", true)))
 
 	clicked := time.Now()
 	first.click("#row-bitcoind button[data-op=stop]")
@@ -261,7 +261,7 @@ func TestBrowserWithoutJavaScriptTheStopFormStillStopsTheContainer(t *testing.T)
 	b, _ := newBrowser(t)
 	p := b.newTab("tab without JavaScript")
 	p.disableJavaScript()
-	p.do("load the page", chromedp.Navigate(ta.srv.URL))
+	p.navigate(ta.srv.URL)
 	p.do("wait for the row", chromedp.WaitVisible(chromedp.CSS(`#row-plain[data-state=running] button[data-op=stop]`)))
 	live, err := chromedp.Run(p.ctx, chromedp.AttributeValue(chromedp.CSS("#live"), "data-state"))
 	if err != nil || live.Value != "connecting" {

@@ -33,6 +33,7 @@ import (
 
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
+	"podboard/web/auth"
 	"podboard/web/webtest"
 )
 
@@ -76,7 +77,7 @@ type tab struct {
 // newBrowser starts chromium with a fresh profile and no network access of
 // its own, and returns it with its first tab. The browser is closed when the
 // test ends, before the servers the test started earlier.
-func newBrowser(t *testing.T) (*browser, *tab) {
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) (*browser, *tab) {
 	t.Helper()
 	path := chromiumPath(t)
 	profile := t.TempDir() // removed after the browser has closed
@@ -93,6 +94,7 @@ func newBrowser(t *testing.T) (*browser, *tab) {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1200, 700),
 	)
+	opts = append(opts, extra...)
 	if os.Getuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
@@ -137,6 +139,13 @@ func newTabIn(t *testing.T, parent context.Context, label string) *tab {
 			p.mu.Lock()
 			p.exceptions = append(p.exceptions, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber+1, msg))
 			p.mu.Unlock()
+		case *runtime.EventConsoleAPICalled:
+			// Reported by cspReporter: the page broke its own policy.
+			if len(ev.Args) == 2 && string(ev.Args[0].Value) == `"csp-violation"` {
+				p.mu.Lock()
+				p.exceptions = append(p.exceptions, "Content-Security-Policy violation: "+string(ev.Args[1].Value))
+				p.mu.Unlock()
+			}
 		case *page.EventJavascriptDialogOpening:
 			// A dialog blocks the page: count it and close it, so the test
 			// fails on its assertions instead of hanging.
@@ -168,6 +177,10 @@ func (p *tab) setup() {
 	}
 	p.do("open the tab",
 		chromedp.EmulateViewport(1200, 700),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspReporter})
+			return err
+		}),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}},
@@ -242,12 +255,49 @@ func (p *tab) dump() string {
 	return "\npage:\n" + html
 }
 
-// open loads the dashboard and waits until its live connection is open, so
-// that every change from then on reaches it.
+// cspReporter runs in every page before its scripts: each violation of
+// the Content-Security-Policy is reported on the console, where the tab's
+// listener turns it into a test failure.
+const cspReporter = `document.addEventListener('securitypolicyviolation', function (e) {
+	console.error('csp-violation', e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});`
+
+// open loads the dashboard, signing in through the form as a person does
+// when it is sent to the login page, and waits until its live connection
+// is open, so that every change from then on reaches it.
 func (p *tab) open(url string) {
 	p.t.Helper()
-	p.do("load "+url, chromedp.Navigate(url))
+	p.navigate(url)
 	p.waitLive()
+}
+
+// navigate loads url and, when the dashboard sends the browser to its
+// login page, signs in through the form (with JavaScript off too).
+func (p *tab) navigate(url string) {
+	p.t.Helper()
+	p.do("load "+url, chromedp.Navigate(url))
+	ctx, cancel := context.WithTimeout(p.ctx, deadline)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		p.t.Fatalf("%s: read the location: %v", p.label, err)
+	}
+	if strings.Contains(loc, "/login") {
+		p.signIn(testUser, testPassword)
+	}
+}
+
+// signIn fills the login form and submits it, and waits for the page it
+// leads to: the dashboard's main element, found by a DOM query, which
+// outlives the navigation (a script poll would not) and needs no script.
+func (p *tab) signIn(user, password string) {
+	p.t.Helper()
+	p.do("sign in as "+user,
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#sign-in")),
+		chromedp.WaitReady(chromedp.CSS("main#main")),
+	)
 }
 
 func (p *tab) waitLive() {
@@ -494,7 +544,9 @@ type fakeDashboard struct {
 
 func startFakeDashboard(t *testing.T, cs ...lifecycle.Observed) *fakeDashboard {
 	t.Helper()
-	e := webtest.New(t, webtest.Containers(cs...), webtest.Podman("unix:///run/podman/podman.sock"))
+	e := webtest.New(t, webtest.Containers(cs...), webtest.Podman("unix:///run/podman/podman.sock"),
+		webtest.Auth(auth.Config{Mode: auth.Password}))
+	e.AddUser(testUser, testPassword)
 	return &fakeDashboard{url: e.URL, engine: e.Engine, m: e.Manager, env: e}
 }
 

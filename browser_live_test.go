@@ -30,7 +30,9 @@ func TestBrowserPageShowsReconnectingWhileTheDashboardRestartsThenMatchesPodman(
 	createWorkload(t, svc, "keeps-running", podmantest.Workload{Start: true})
 	createWorkload(t, svc, "stopped-meanwhile", podmantest.Workload{Start: true})
 	createWorkload(t, svc, "removed-meanwhile", podmantest.Workload{Start: true})
-	args := []string{"--listen", freeAddr(t), "--podman", svc.URI, "--data", t.TempDir(), "--scan-interval", "500ms"}
+	data := t.TempDir()
+	addUser(t, bin, data, testUser, testPassword)
+	args := []string{"--listen", freeAddr(t), "--podman", svc.URI, "--data", data, "--scan-interval", "500ms"}
 
 	first := startProc(t, bin, args...)
 	_, p := newBrowser(t)
@@ -125,7 +127,7 @@ func TestBrowserAStopThatEndsWhileThePageIsStillConnectingIsNotLeftStopping(t *t
 
 	_, p := newBrowser(t)
 	held := p.intercept("*/events*", fetch.RequestStageRequest)
-	p.do("load the page", chromedp.Navigate(f.url))
+	p.navigate(f.url)
 	id := held.next("the live stream")
 	p.waitFor("Stopping… as the page was rendered", rowShows("quick", "stopping", "Stopping…", true))
 	p.markPage()

@@ -27,8 +27,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +38,7 @@ import (
 	"podboard/lifecycle"
 	"podboard/lifecycle/podman"
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/web/auth"
 	"podboard/web/webtest"
 )
 
@@ -117,8 +120,44 @@ func startApp(t *testing.T, svc *podmantest.Service, data string, scanInterval t
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config{data: data, scanInterval: scanInterval, podman: svc.URI, logLevel: "info"}
-	return serveApp(t, engine, cfg, &lockedBuffer{})
+	return serveApp(t, engine, testConfig(t, data, svc.URI, scanInterval), &lockedBuffer{})
+}
+
+// The person the in-process dashboards know: the browser tests sign in as
+// them through the login form; the HTTP tests use the token testApp holds.
+const (
+	testUser     = "operator"
+	testPassword = "correct horse battery staple"
+)
+
+// appStarts numbers the dashboards the tests start, for their tokens.
+var appStarts atomic.Int64
+
+// testConfig is the configuration main would read from these flags, with
+// sign-in on (the default).
+func testConfig(t testing.TB, data, podmanURI string, scanInterval time.Duration, flags ...string) config {
+	t.Helper()
+	args := append([]string{"--listen", "127.0.0.1:0", "--data", data, "--podman", podmanURI,
+		"--scan-interval", scanInterval.String()}, flags...)
+	cfg, err := parseConfig(args, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("parseConfig(%q): %v", args, err)
+	}
+	return cfg
+}
+
+// bearer adds a token to every request of a client.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
 }
 
 // serveApp is newApp, exactly as main wires it, over engine, served on
@@ -142,6 +181,23 @@ func serveApp(t *testing.T, engine lifecycle.Engine, cfg config, logs *lockedBuf
 			Transport:     srv.Client().Transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+	}
+	if cfg.auth == auth.Password {
+		// A dashboard restarted on the same data keeps its user; every
+		// start gets a token of its own.
+		acc := auth.Accounts{DB: a.store}
+		if us, err := acc.Users(context.Background()); err != nil {
+			t.Fatal(err)
+		} else if len(us) == 0 {
+			if err := acc.AddUser(context.Background(), testUser, testPassword); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok, err := acc.AddToken(context.Background(), "tests-"+strconv.Itoa(int(appStarts.Add(1))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ta.client.Transport = bearer{token: tok, next: ta.client.Transport}
 	}
 	t.Cleanup(func() {
 		if t.Failed() && logs != nil {
@@ -417,7 +473,7 @@ type proc struct {
 }
 
 // servingURL finds the address in the line the binary logs once it serves.
-var servingURL = regexp.MustCompile(`msg="podboard serving" url=(http://\S+)`)
+var servingURL = regexp.MustCompile(`msg="podboard serving" url=(https?://\S+)`)
 
 // startProc starts the binary and waits until it serves. It is killed by
 // its PID when the test ends, whatever happened.
@@ -518,5 +574,15 @@ func (p *proc) stop() {
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(2 * deadline); code != 0 {
 		p.t.Fatalf("podboard exited %d:\n%s", code, p.log())
+	}
+}
+
+// addUser runs `podboard user add NAME --password-stdin --data DIR`.
+func addUser(t *testing.T, bin, data, name, password string) {
+	t.Helper()
+	cmd := exec.Command(bin, "user", "add", name, "--password-stdin", "--data", data)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("podboard user add %s: %v\n%s", name, err, out)
 	}
 }

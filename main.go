@@ -6,15 +6,18 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +27,7 @@ import (
 	"podboard/lifecycle"
 	"podboard/lifecycle/podman"
 	"podboard/web"
+	"podboard/web/auth"
 )
 
 // config is every setting, from flags with environment defaults.
@@ -33,6 +37,17 @@ type config struct {
 	data         string
 	scanInterval time.Duration
 	logLevel     string
+
+	auth              auth.Mode
+	authProxyHeader   string
+	trustedProxies    []netip.Prefix
+	allowedHosts      []string
+	trustedOrigins    []string
+	sessionIdle       time.Duration
+	sessionLifetime   time.Duration
+	tlsCert, tlsKey   string
+	maxFeeds          int
+	maxFeedsPerClient int
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -53,7 +68,21 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return nil
 	})
 	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
+	mode := fs.String("auth", env("PODBOARD_AUTH", "password"), "password (sign in at /login), proxy (a trusted reverse proxy names the user) or none (loopback only) (env PODBOARD_AUTH)")
+	fs.StringVar(&c.authProxyHeader, "auth-proxy-header", env("PODBOARD_AUTH_PROXY_HEADER", "Remote-User"), "with --auth proxy: the header the proxy names the user in (env PODBOARD_AUTH_PROXY_HEADER)")
+	proxies := fs.String("trusted-proxies", env("PODBOARD_TRUSTED_PROXIES", ""), "comma-separated CIDRs your reverse proxy connects from (env PODBOARD_TRUSTED_PROXIES)")
+	hosts := fs.String("allowed-hosts", env("PODBOARD_ALLOWED_HOSTS", ""), "comma-separated names podboard is reached by, besides loopback and the listen address (env PODBOARD_ALLOWED_HOSTS)")
+	origins := fs.String("trusted-origin", env("PODBOARD_TRUSTED_ORIGIN", ""), "comma-separated origins (https://dash.example) a proxy rewrites requests to (env PODBOARD_TRUSTED_ORIGIN)")
+	idle := fs.String("session-idle", env("PODBOARD_SESSION_IDLE", "12h"), "a session unused this long ends (env PODBOARD_SESSION_IDLE)")
+	lifetime := fs.String("session-lifetime", env("PODBOARD_SESSION_LIFETIME", "7d"), "a session ends this long after sign-in (env PODBOARD_SESSION_LIFETIME)")
+	fs.StringVar(&c.tlsCert, "tls-cert", env("PODBOARD_TLS_CERT", ""), "certificate file (PEM): serve HTTPS and HTTP/2 (env PODBOARD_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", env("PODBOARD_TLS_KEY", ""), "private key file of --tls-cert (env PODBOARD_TLS_KEY)")
+	fs.IntVar(&c.maxFeeds, "max-feeds", envInt(getenv, "PODBOARD_MAX_FEEDS", 256), "most live connections open at once (env PODBOARD_MAX_FEEDS)")
+	fs.IntVar(&c.maxFeedsPerClient, "max-feeds-per-client", envInt(getenv, "PODBOARD_MAX_FEEDS_PER_CLIENT", 32), "most live connections from one client address (env PODBOARD_MAX_FEEDS_PER_CLIENT)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.parseSecurity(*mode, *proxies, *hosts, *origins, *idle, *lifetime); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -67,7 +96,85 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return c, fmt.Errorf("invalid listen address %q: want host:port", c.listen)
 	}
+	if c.auth == auth.None && !isLoopback(c.listen) {
+		return c, fmt.Errorf("--auth none lets anyone who reaches %s stop your containers: it is only allowed with a loopback --listen such as 127.0.0.1:8080", c.listen)
+	}
 	return c, nil
+}
+
+// parseSecurity reads the flags of sign-in, proxies, hosts and TLS.
+func (c *config) parseSecurity(mode, proxies, hosts, origins, idle, lifetime string) error {
+	var err error
+	if c.auth, err = auth.ParseMode(mode); err != nil {
+		return fmt.Errorf("invalid --auth %q: want password, proxy or none", mode)
+	}
+	if c.trustedProxies, err = auth.ParsePrefixes(proxies); err != nil {
+		return fmt.Errorf("invalid --trusted-proxies %q: want comma-separated CIDRs such as 127.0.0.1/32,10.0.0.0/8", proxies)
+	}
+	if c.auth == auth.Proxy && len(c.trustedProxies) == 0 {
+		return errors.New("--auth proxy needs --trusted-proxies: the addresses your reverse proxy connects from (for example 127.0.0.1/32)")
+	}
+	if c.authProxyHeader == "" || strings.ContainsAny(c.authProxyHeader, " :\t") {
+		return fmt.Errorf("invalid --auth-proxy-header %q: want a header name such as Remote-User", c.authProxyHeader)
+	}
+	c.allowedHosts = splitList(hosts)
+	c.trustedOrigins = splitList(origins)
+	if c.sessionIdle, err = parseDays(idle); err != nil || c.sessionIdle < time.Minute {
+		return fmt.Errorf("invalid --session-idle %q: want a duration of at least 1m, such as 12h or 2d", idle)
+	}
+	if c.sessionLifetime, err = parseDays(lifetime); err != nil || c.sessionLifetime < time.Minute {
+		return fmt.Errorf("invalid --session-lifetime %q: want a duration of at least 1m, such as 7d", lifetime)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: give both to serve HTTPS")
+	}
+	if c.maxFeeds < 1 || c.maxFeedsPerClient < 1 {
+		return errors.New("--max-feeds and --max-feeds-per-client must be at least 1")
+	}
+	return nil
+}
+
+// parseDays is time.ParseDuration that also reads whole days ("7d").
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid number of days %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func envInt(getenv func(string) string, name string, def int) int {
+	if n, err := strconv.Atoi(getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// isLoopback reports whether a listen address is reachable from this
+// machine only.
+func isLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 // defaultPodmanURI follows Podman's own clients: $CONTAINER_HOST, else the
@@ -87,6 +194,9 @@ func defaultPodmanURI(getenv func(string) string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "user" || os.Args[1] == "token") {
+		os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -127,8 +237,14 @@ func run(cfg config) error {
 	defer a.close()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.srv.Serve(ln) }()
-	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", cfg.podman, "data", cfg.data, "incident_log", a.incidents.Path())
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+		go func() { serveErr <- a.srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- a.srv.Serve(ln) }()
+	}
+	log.Info("podboard serving", "url", scheme+"://"+ln.Addr().String(), "auth", cfg.auth, "podman", cfg.podman, "data", cfg.data, "incident_log", a.incidents.Path())
 
 	select {
 	case err := <-serveErr:
@@ -147,6 +263,7 @@ type app struct {
 	log       *slog.Logger
 	lock      *os.File
 	store     *db.DB
+	auth      *auth.Auth
 	incidents *lifecycle.IncidentLog
 	hub       *web.Hub
 	manager   *lifecycle.Manager
@@ -157,7 +274,7 @@ type app struct {
 // newApp opens the data directory, recovers operations an earlier process
 // left behind, runs a first scan and starts the periodic scan.
 func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.Logger) (*app, error) {
-	if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	a := &app{log: log}
@@ -184,17 +301,80 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	} else if len(jobs) > 0 {
 		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
 	}
-	a.srv = &http.Server{
-		Handler:           web.Router(handlers.New(a.manager, cfg.podman, log), a.hub, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+	if err := a.serveWith(ctx, cfg); err != nil {
+		a.close()
+		return nil, err
 	}
-	a.srv.RegisterOnShutdown(a.hub.Close)
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
 	go a.manager.Run(bg, cfg.scanInterval)
 	go a.hub.Heartbeat(bg, 15*time.Second)
+	go a.hub.WatchSessions(bg, sessionCheck, a.auth.Live)
 	return a, nil
+}
+
+// sessionCheck is how often the open live feeds are checked against the
+// sessions and tokens: a session also ends by expiry, and a command run in
+// another process may delete a user or a token.
+const sessionCheck = 10 * time.Second
+
+// serveWith builds the HTTP server: sign-in, the host check, the limits.
+func (a *app) serveWith(ctx context.Context, cfg config) error {
+	var err error
+	if a.auth, err = auth.New(auth.Config{
+		Mode: cfg.auth, ProxyHeader: cfg.authProxyHeader, TrustedProxies: cfg.trustedProxies,
+		IdleTimeout: cfg.sessionIdle, Lifetime: cfg.sessionLifetime, Secure: cfg.tlsCert != "",
+		DataDir: absDir(cfg.data),
+	}, a.store, a.log); err != nil {
+		return err
+	}
+	if cfg.auth == auth.Password {
+		if has, err := a.auth.HasUsers(ctx); err == nil && !has {
+			a.log.Warn("nobody can sign in yet: create a user with: " + a.auth.CreateUserHint())
+		}
+	}
+	hosts, err := web.NewHosts(cfg.listen, cfg.allowedHosts)
+	if err != nil {
+		return err
+	}
+	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
+	proxies := cfg.trustedProxies
+	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientAddr(r, proxies).String() }
+	h := handlers.New(handlers.Config{
+		Lifecycle: a.manager, Auth: a.auth, EndFeeds: a.hub.EndSession, Podman: cfg.podman, Log: a.log,
+	})
+	router, err := web.Router(web.Site{
+		Handlers: h, Hub: a.hub, Auth: a.auth, Hosts: hosts, TrustedOrigins: cfg.trustedOrigins, Log: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.srv = &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		// The whole request, body included, must arrive within this; the
+		// live feed lifts it for itself once its request is read.
+		ReadTimeout:    20 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 32 << 10,
+		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("load --tls-cert %s and --tls-key %s: %w", cfg.tlsCert, cfg.tlsKey, err)
+		}
+		a.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	a.srv.RegisterOnShutdown(a.hub.Close)
+	return nil
+}
+
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // shutdown stops the scan, ends the live streams and lets HTTP requests
@@ -220,6 +400,9 @@ func (a *app) close() {
 		a.cancelBG()
 	}
 	a.incidents.Close()
+	if a.auth != nil {
+		a.auth.Close()
+	}
 	a.store.Close()
 	a.lock.Close()
 }

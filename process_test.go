@@ -22,7 +22,7 @@ func TestSIGTERMLetsARunningStopFinishAndRecordsIt(t *testing.T) {
 	bin := buildBinary(t)
 	createWorkload(t, svc, "stop-during-shutdown", podmantest.Workload{StopDelay: 3 * time.Second, StopTimeout: 600, Start: true})
 	data := t.TempDir()
-	p := startProc(t, bin, "--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data)
+	p := startProc(t, bin, "--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data)
 	waitUntil(t, "first scan", 30*time.Second, func() bool { _, ok := p.container("stop-during-shutdown"); return ok })
 	if code := p.post("stop-during-shutdown", "stop"); code != http.StatusAccepted {
 		t.Fatalf("stop answered %d, want 202", code)
@@ -68,8 +68,8 @@ func TestSecondDashboardOnTheSameDataDirectoryRefusesToStart(t *testing.T) {
 	svc := sharedPodman(t)
 	bin := buildBinary(t)
 	data := t.TempDir()
-	first := startProc(t, bin, "--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data)
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data)
+	first := startProc(t, bin, "--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data)
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data)
 	out, err := cmd.CombinedOutput()
 	if err == nil || cmd.ProcessState.ExitCode() != 1 {
 		t.Fatalf("second dashboard: %v, want exit code 1\n%s", err, out)

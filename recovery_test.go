@@ -73,7 +73,7 @@ func TestDashboardKilledMidStopRecoversTheOperationAtNextStart(t *testing.T) {
 	bin := buildBinary(t)
 	createWorkload(t, svc, "killed-mid-stop", podmantest.Workload{StopDelay: 4 * time.Second, StopTimeout: 600, Start: true})
 	data := t.TempDir()
-	args := []string{"--listen", "127.0.0.1:0", "--podman", svc.URI, "--data", data, "--scan-interval", "500ms"}
+	args := []string{"--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data, "--scan-interval", "500ms"}
 
 	first := startProc(t, bin, args...)
 	waitUntil(t, "first scan", 30*time.Second, func() bool { _, ok := first.container("killed-mid-stop"); return ok })

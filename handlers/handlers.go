@@ -15,6 +15,7 @@ import (
 
 	"podboard/lifecycle"
 	"podboard/templates"
+	"podboard/web/auth"
 )
 
 // Lifecycle is what the handlers need of the lifecycle manager.
@@ -29,20 +30,46 @@ type Lifecycle interface {
 	ScanError() error
 }
 
-// Handlers serves the dashboard's pages, fragments and API.
-type Handlers struct {
-	lc     Lifecycle
-	log    *slog.Logger
-	podman string
-	now    func() time.Time
+// Auth is what the handlers need of the authentication.
+type Auth interface {
+	Mode() auth.Mode
+	Login(r *http.Request, name, password string) error
+	Logout(r *http.Request) (session string, err error)
+	ListSessions(ctx context.Context) ([]auth.Session, error)
+	EndSession(ctx context.Context, id string) (bool, error)
+	HasUsers(ctx context.Context) (bool, error)
+	CreateUserHint() string
 }
 
-// New returns handlers over lc; podman names the engine for the page.
-func New(lc Lifecycle, podman string, log *slog.Logger) *Handlers {
-	if log == nil {
-		log = slog.Default()
+// Config is what the handlers are built from.
+type Config struct {
+	Lifecycle Lifecycle
+	Auth      Auth
+	// EndFeeds ends the live feeds of a session that was ended.
+	EndFeeds func(session string)
+	Podman   string // the engine's URI (redacted), for the footer
+	Log      *slog.Logger
+}
+
+// Handlers serves the dashboard's pages, fragments and API.
+type Handlers struct {
+	lc       Lifecycle
+	auth     Auth
+	endFeeds func(string)
+	log      *slog.Logger
+	podman   string
+	now      func() time.Time
+}
+
+// New returns the handlers of c.
+func New(c Config) *Handlers {
+	if c.Log == nil {
+		c.Log = slog.Default()
 	}
-	return &Handlers{lc: lc, log: log, podman: podman, now: time.Now}
+	if c.EndFeeds == nil {
+		c.EndFeeds = func(string) {}
+	}
+	return &Handlers{lc: c.Lifecycle, auth: c.Auth, endFeeds: c.EndFeeds, log: c.Log, podman: c.Podman, now: time.Now}
 }
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
@@ -54,8 +81,12 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
-// origin names who asked, for the job history.
+// origin names who asked, for the job history: the signed-in user, the
+// token, the proxy's user, or (with no sign-in) the client address.
 func origin(r *http.Request) string {
+	if p, ok := auth.From(r.Context()); ok {
+		return p.Who
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -77,7 +108,7 @@ func (h *Handlers) page(ctx context.Context, flash *templates.Flash) (templates.
 		return templates.Page{}, err
 	}
 	now := h.now()
-	p := templates.Page{Flash: flash, Podman: h.podman}
+	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx)}
 	for _, c := range cs {
 		p.Rows = append(p.Rows, templates.NewRow(c, now))
 	}

@@ -187,6 +187,7 @@ type Page struct {
 	Flash   *Flash
 	Podman  string // the engine URI, for the footer and error pages
 	ScanErr string // why the last scan failed, "" when it worked
+	User    User
 }
 
 // Flash is a message at the top of the page about the last request.
@@ -249,4 +250,40 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// Login is the sign-in page.
+type Login struct {
+	Next      string // where to go after signing in
+	Username  string // as typed, after a failed attempt
+	Error     string
+	SignedOut bool   // the page was reached because a session ended
+	NoUsers   bool   // nobody can sign in yet
+	Hint      string // the command that creates a user
+}
+
+// User is who the page is for.
+type User struct {
+	Name       string
+	CanSignOut bool // a password session, rather than a proxy's user
+}
+
+// Sessions is the list of signed-in browsers.
+type Sessions struct {
+	Rows   []SessionRow
+	Notice string
+}
+
+// SessionRow is one session, display-ready.
+type SessionRow struct {
+	ID, User, Since, SinceExact, Seen, Addr, Agent string
+	Current                                        bool
+}
+
+// Ago says how long ago t was ("3 minutes ago"), "" for a zero time.
+func Ago(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return humanDuration(now.Sub(t)) + " ago"
 }

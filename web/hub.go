@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,10 +53,20 @@ type Hub struct {
 	closed  atomic.Bool
 	dropped atomic.Bool // an event was dropped since the last resync
 
-	mu     sync.Mutex
-	conns  map[string]*client // by internal stream id
-	nextID uint64
-	shut   bool // Close ran: no new connections
+	mu      sync.Mutex
+	conns   map[string]*client // by internal stream id
+	perAddr map[string]int     // open connections by client address
+	nextID  uint64
+	shut    bool // Close ran: no new connections
+
+	// MaxFeeds caps the open live connections, MaxFeedsPerClient those of
+	// one client address; 0 for no cap. Each holds a goroutine and a
+	// socket, so without a cap anyone who can reach the port can exhaust
+	// them.
+	MaxFeeds, MaxFeedsPerClient int
+	// ClientAddr names a request's client for MaxFeedsPerClient; nil for
+	// the connection's address.
+	ClientAddr func(*http.Request) string
 
 	// WriteTimeout bounds each write to one client. A client that stops
 	// reading is dropped as soon as its queue is full; this bounds how
@@ -91,6 +102,7 @@ func NewHub(log *slog.Logger) *Hub {
 		quit:         make(chan struct{}),
 		done:         make(chan struct{}),
 		conns:        map[string]*client{},
+		perAddr:      map[string]int{},
 		WriteTimeout: 10 * time.Second,
 	}
 	go h.run()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/r3labs/sse/v2"
+
+	"podboard/web/auth"
 )
 
 // r3labs/sse hands an event to a stream's subscribers one after another,
@@ -40,9 +42,11 @@ var errDropped = errors.New("live page dropped: its queue was full")
 type client struct {
 	id      string // its internal stream: never a name a request can ask for
 	remote  string
+	addr    string             // the client's address, for the per-client cap
+	who     auth.Principal     // who it was opened for
 	cancel  context.CancelFunc // ends the request
 	w       *deadlineWriter
-	dropped bool // guarded by Hub.mu
+	dropped bool // guarded by Hub.mu: dropped or signed out
 }
 
 // ServeHTTP serves GET /events and GET /events?stream=containers. Any
@@ -55,10 +59,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: h.WriteTimeout, cancel: cancel}
-	c := h.connect(cancel, dw, r.RemoteAddr)
-	if c == nil {
-		http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+	// The request has been read: a live feed has no read deadline.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout, cancel: cancel}
+	who, _ := auth.From(r.Context())
+	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who)
+	if err != nil {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "podboard: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	defer h.disconnect(c)
@@ -72,18 +81,28 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.srv.ServeHTTP(dw, r)
 }
 
-// connect creates the connection's stream, or returns nil after Close.
-func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote string) *client {
+// connect creates the connection's stream, unless the hub is closed or
+// the connection would pass a cap.
+func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr string, who auth.Principal) (*client, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
-		return nil
+		return nil, errors.New("the server is shutting down")
+	}
+	if h.MaxFeeds > 0 && len(h.conns) >= h.MaxFeeds {
+		h.log.Warn("live feed refused: too many open", "open", len(h.conns), "limit", h.MaxFeeds, "from", addr)
+		return nil, fmt.Errorf("too many live connections are open (%d, the limit is %d): close some pages and reload", len(h.conns), h.MaxFeeds)
+	}
+	if h.MaxFeedsPerClient > 0 && h.perAddr[addr] >= h.MaxFeedsPerClient {
+		h.log.Warn("live feed refused: too many from one client", "from", addr, "limit", h.MaxFeedsPerClient)
+		return nil, fmt.Errorf("too many live connections from %s (the limit is %d per client): close some pages and reload", addr, h.MaxFeedsPerClient)
 	}
 	h.nextID++
-	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, cancel: cancel, w: w}
+	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, addr: addr, who: who, cancel: cancel, w: w}
 	h.srv.CreateStream(c.id)
 	h.conns[c.id] = c
-	return c
+	h.perAddr[addr]++
+	return c, nil
 }
 
 // disconnect removes the stream of a connection whose request has ended.
@@ -92,6 +111,9 @@ func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote strin
 func (h *Hub) disconnect(c *client) {
 	h.mu.Lock()
 	delete(h.conns, c.id)
+	if h.perAddr[c.addr]--; h.perAddr[c.addr] <= 0 {
+		delete(h.perAddr, c.addr)
+	}
 	h.mu.Unlock()
 	h.srv.RemoveStream(c.id)
 }

@@ -13,28 +13,61 @@ import (
 
 	"podboard/handlers"
 	"podboard/static"
+	"podboard/web/auth"
 )
 
-// Router builds the dashboard's routes.
-func Router(h *handlers.Handlers, hub *Hub, log *slog.Logger) http.Handler {
+// Site is what the router serves and how it guards it.
+type Site struct {
+	Handlers       *handlers.Handlers
+	Hub            *Hub
+	Auth           *auth.Auth
+	Hosts          *Hosts
+	TrustedOrigins []string // origins a proxy rewrites requests to (--trusted-origin)
+	Log            *slog.Logger
+}
+
+// Router builds the dashboard's routes. Every answer carries the security
+// headers; every request must name an allowed host; state changes from
+// other sites are refused; every route but the login page, the static
+// files and the health check needs a session or a token.
+func Router(s Site) (http.Handler, error) {
+	cross, err := crossOrigin(s.TrustedOrigins)
+	if err != nil {
+		return nil, err
+	}
+	h := s.Handlers
 	r := chi.NewRouter()
+	r.Use(securityHeaders)
 	r.Use(middleware.Recoverer)
-	r.Use(requestLog(log))
+	r.Use(requestLog(s.Log))
+	r.Use(s.Hosts.check)
+	r.Use(limitBody)
 	// Every action is a plain form POST, so a page on another site could
 	// submit one from the operator's browser; cross-origin POSTs are refused.
-	r.Use(http.NewCrossOriginProtection().Handler)
+	r.Use(cross)
 
-	r.Get("/", h.Index)
-	r.Get("/rows", h.Rows)
-	r.Post("/containers/{name}/dismiss", h.Dismiss)
-	r.Post("/containers/{name}/{op}", h.Action)
-	r.Get("/containers/{name}/history", h.History)
-	r.Get("/history", h.History)
-	r.Get("/api/containers", h.APIContainers)
-	r.Get("/events", hub.ServeHTTP)
 	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles()))
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	return r
+	r.Group(func(r chi.Router) {
+		r.Use(s.Auth.Sessions)
+		r.Get("/login", h.LoginPage)
+		r.Post("/login", h.Login)
+		r.Post("/logout", h.Logout)
+		r.Group(func(r chi.Router) {
+			r.Use(requireAuth(s.Auth, s.Log))
+			r.Get("/", h.Index)
+			r.Get("/rows", h.Rows)
+			r.Post("/containers/{name}/dismiss", h.Dismiss)
+			r.Post("/containers/{name}/{op}", h.Action)
+			r.Get("/containers/{name}/history", h.History)
+			r.Get("/history", h.History)
+			r.Get("/sessions", h.Sessions)
+			r.Post("/sessions/{id}/end", h.EndSession)
+			r.Get("/api/containers", h.APIContainers)
+			r.Get("/events", s.Hub.ServeHTTP)
+		})
+	})
+	return r, nil
 }
 
 // staticFiles serves the embedded assets. They change only with the

@@ -39,7 +39,11 @@ import (
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
 	"podboard/web"
+	"podboard/web/auth"
 )
+
+// SessionCookie is the name of the dashboard's session cookie.
+const SessionCookie = auth.SessionCookie
 
 // Deadline bounds every wait of this package (jobs ending, an engine call,
 // an event on the live feed). It is generous on purpose: a wait ends as
@@ -64,6 +68,8 @@ type Env struct {
 	Manager  *lifecycle.Manager     // the manager every request goes through
 	Hub      *web.Hub               // the SSE hub behind /events
 	Incident *lifecycle.IncidentLog // Dir/lifecycle.log
+	Auth     *auth.Auth             // sign-in; auth.None unless the Auth option says otherwise
+	Accounts auth.Accounts          // users and tokens, as the commands manage them
 
 	events  eventLog
 	streams streamCutter
@@ -81,6 +87,21 @@ type options struct {
 	noScan     bool
 	noEvents   bool
 	middleware []func(http.Handler) http.Handler
+	auth       auth.Config
+	listen     string
+	allowed    []string
+}
+
+// Auth is how the Env authenticates. The default is auth.None: a test of
+// anything but sign-in acts without signing in, as on loopback.
+func Auth(c auth.Config) Option {
+	return func(o *options) { o.auth = c }
+}
+
+// Listen is the address the host check takes as the listen address, and
+// allowed the --allowed-hosts. Default 127.0.0.1:8080, none.
+func Listen(addr string, allowed ...string) Option {
+	return func(o *options) { o.listen, o.allowed = addr, allowed }
 }
 
 // Containers seeds the fake engine with cs; New scans them into the
@@ -150,7 +171,8 @@ func (w tbWriter) Write(p []byte) (int, error) {
 // end), the incident log and the database.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	o := options{logger: slog.New(slog.DiscardHandler), podman: "unix:///test.sock"}
+	o := options{logger: slog.New(slog.DiscardHandler), podman: "unix:///test.sock",
+		auth: auth.Config{Mode: auth.None}, listen: "127.0.0.1:8080"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -211,7 +233,36 @@ func (e *Env) wire(o options) {
 		}
 	})
 
-	var h http.Handler = web.Router(handlers.New(e.Manager, o.podman, o.logger), e.Hub, o.logger)
+	ac := o.auth
+	if ac.IdleTimeout == 0 {
+		ac.IdleTimeout = time.Hour
+	}
+	if ac.Lifetime == 0 {
+		ac.Lifetime = 24 * time.Hour
+	}
+	if ac.DataDir == "" {
+		ac.DataDir = e.Dir
+	}
+	a, err := auth.New(ac, store, o.logger)
+	if err != nil {
+		tb.Fatalf("auth: %v", err)
+	}
+	tb.Cleanup(a.Close)
+	e.Auth, e.Accounts = a, auth.Accounts{DB: store}
+	hosts, err := web.NewHosts(o.listen, o.allowed)
+	if err != nil {
+		tb.Fatalf("hosts: %v", err)
+	}
+	proxies := ac.TrustedProxies
+	e.Hub.ClientAddr = func(r *http.Request) string { return auth.ClientAddr(r, proxies).String() }
+	router, err := web.Router(web.Site{
+		Handlers: handlers.New(handlers.Config{Lifecycle: e.Manager, Auth: a, EndFeeds: e.Hub.EndSession, Podman: o.podman, Log: o.logger}),
+		Hub:      e.Hub, Auth: a, Hosts: hosts, Log: o.logger,
+	})
+	if err != nil {
+		tb.Fatalf("router: %v", err)
+	}
+	var h http.Handler = router
 	for i := len(o.middleware) - 1; i >= 0; i-- {
 		h = o.middleware[i](h)
 	}
@@ -379,4 +430,31 @@ func (s *streamCutter) cut() {
 		cancel()
 	}
 	s.cancels = nil
+}
+
+// AddUser creates a user as `podboard user add` does.
+func (e *Env) AddUser(name, password string) {
+	e.TB.Helper()
+	if err := e.Accounts.AddUser(context.Background(), name, password); err != nil {
+		e.TB.Fatalf("add user %s: %v", name, err)
+	}
+}
+
+// AddToken creates a token as `podboard token add` does and returns it.
+func (e *Env) AddToken(name string) string {
+	e.TB.Helper()
+	tok, err := e.Accounts.AddToken(context.Background(), name)
+	if err != nil {
+		e.TB.Fatalf("add token %s: %v", name, err)
+	}
+	return tok
+}
+
+// Revalidate checks the open live feeds against the sessions and tokens
+// now, as the dashboard does every few seconds.
+func (e *Env) Revalidate() {
+	e.TB.Helper()
+	if err := e.Hub.Revalidate(context.Background(), e.Auth.Live); err != nil {
+		e.TB.Fatalf("revalidate: %v", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,69 @@ type Site struct {
 	TB     testing.TB
 	URL    string       // base URL, without a trailing slash
 	Client *http.Client // nil: a client that follows no redirects
+	// Header is sent with every request: the session cookie of a Login,
+	// an Authorization of a token.
+	Header http.Header
+}
+
+// With returns the site sending header name: value with every request.
+func (s Site) With(name, value string) Site {
+	h := s.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(name, value)
+	s.Header = h
+	return s
+}
+
+// Bearer returns the site sending token as a bearer token, as scripts do.
+func (s Site) Bearer(token string) Site { return s.With("Authorization", "Bearer "+token) }
+
+// Login signs in through POST /login as a browser's form does and returns
+// the site that sends the session cookie; anything but the 303 of a
+// successful sign-in fails the test.
+func (s Site) Login(user, password string) Site {
+	s.TB.Helper()
+	r := s.LoginForm(user, password)
+	if r.Status != http.StatusSeeOther {
+		s.TB.Fatalf("sign in as %s: status %d, want 303:\n%.400s", user, r.Status, r.Body)
+	}
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == SessionCookie {
+			return s.With("Cookie", c.Name+"="+c.Value)
+		}
+	}
+	s.TB.Fatalf("sign in as %s: no %s cookie in %v", user, SessionCookie, r.Header.Values("Set-Cookie"))
+	return s
+}
+
+// LoginForm posts the sign-in form and returns the answer.
+func (s Site) LoginForm(user, password string) Response {
+	s.TB.Helper()
+	form := url.Values{"username": {user}, "password": {password}}
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		s.TB.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range s.Header {
+		req.Header[k] = v
+	}
+	return s.Send(req)
+}
+
+// Subscribe opens the site's live feed with its headers.
+func (s Site) Subscribe() *Stream {
+	s.TB.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/events", nil)
+	if err != nil {
+		s.TB.Fatal(err)
+	}
+	for k, v := range s.Header {
+		req.Header[k] = v
+	}
+	return SubscribeRequest(s.TB, streamClient, req)
 }
 
 // Response is an answer read whole.
@@ -56,6 +120,9 @@ func (s Site) NewRequest(method, path string, kind Kind) *http.Request {
 	req, err := http.NewRequest(method, s.URL+path, nil)
 	if err != nil {
 		s.TB.Fatalf("%s %s: %v", method, path, err)
+	}
+	for k, v := range s.Header {
+		req.Header[k] = v
 	}
 	switch kind {
 	case HTMX:

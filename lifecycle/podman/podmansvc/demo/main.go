@@ -9,12 +9,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,14 +70,21 @@ func run(dir, bin, listen string) error {
 		}
 	}
 
+	data := filepath.Join(dir, "dashboard")
+	password, err := demoUser(bin, data)
+	if err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd := exec.Command(bin, "--listen", listen, "--podman", svc.URI, "--data", filepath.Join(dir, "dashboard"), "--scan-interval", "2s")
+	cmd := exec.Command(bin, "--listen", listen, "--podman", svc.URI, "--data", data, "--scan-interval", "2s")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the dashboard: %w", err)
 	}
 	fmt.Printf("demo: dashboard on http://%s (Podman %s); Ctrl-C stops both\n", listen, svc.URI)
+	fmt.Printf("demo: sign in as %s with the password %s\n", demoName, password)
 	fmt.Printf("demo: change containers from a shell with: podman --remote --url %s ps -a\n", svc.URI)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -89,4 +98,25 @@ func run(dir, bin, listen string) error {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	<-exited
 	return nil
+}
+
+// demoName is the user the demo signs in as.
+const demoName = "demo"
+
+// demoUser gives the demo user a fresh password, creating the user on the
+// first run, with the dashboard's own commands; it returns the password.
+func demoUser(bin, data string) (string, error) {
+	password := rand.Text()[:16]
+	verb := "passwd"
+	if out, err := exec.Command(bin, "user", "list", "--data", data).Output(); err != nil {
+		return "", fmt.Errorf("podboard user list: %w", err)
+	} else if !strings.Contains("\n"+string(out), "\n"+demoName+" ") {
+		verb = "add"
+	}
+	cmd := exec.Command(bin, "user", verb, demoName, "--password-stdin", "--data", data)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("podboard user %s %s: %v: %s", verb, demoName, err, out)
+	}
+	return password, nil
 }
