@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -125,6 +126,7 @@ func run(cfg config) error {
 		return err
 	}
 	defer a.close()
+	defer reopenOnHangup(a.incidents, log)()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ln) }()
@@ -264,4 +266,36 @@ func waitForJobs(m *lifecycle.Manager, log *slog.Logger) error {
 		log.Warn("exiting with operations still running; they are recovered at the next start", "operations", strings.Join(names, ", "))
 	}
 	return nil
+}
+
+// reopenOnHangup reopens the incident log at every SIGHUP, which is what
+// logrotate sends after renaming the file, until the returned stop is
+// called. It has its own channel: SIGINT and SIGTERM end the process, a
+// SIGHUP never does.
+func reopenOnHangup(l *lifecycle.IncidentLog, log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+				if err := l.Reopen(); err != nil {
+					log.Error("incident log not reopened", "err", err)
+				} else {
+					log.Info("incident log reopened", "path", l.Path())
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		wg.Wait()
+	}
 }
