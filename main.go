@@ -10,11 +10,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +36,7 @@ type config struct {
 	data         string
 	scanInterval time.Duration
 	logLevel     string
+	historyKeep  time.Duration // 0: keep every job
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -53,6 +56,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		interval = s
 		return nil
 	})
+	keep := env("PODBOARD_HISTORY_KEEP", "90d")
+	fs.Func("history-keep", "how long to keep the history of ended operations: days (90d) or a duration (2160h); 0 keeps it forever (env PODBOARD_HISTORY_KEEP, default 90d)", func(s string) error {
+		keep = s
+		return nil
+	})
 	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -65,10 +73,29 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("invalid scan interval %q: want a duration of at least 100ms, such as 5s", interval)
 	}
 	c.scanInterval = d
+	var ok bool
+	if c.historyKeep, ok = parseKeep(keep); !ok {
+		return c, fmt.Errorf("invalid history keep %q: want days such as 90d, a duration such as 2160h, or 0 to keep it forever", keep)
+	}
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return c, fmt.Errorf("invalid listen address %q: want host:port", c.listen)
 	}
 	return c, nil
+}
+
+// parseKeep reads a history retention: whole days ("90d") or a Go duration
+// ("2160h"); "0" keeps everything.
+func parseKeep(s string) (time.Duration, bool) {
+	const day = 24 * time.Hour
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || days < 0 || days > int64(math.MaxInt64/day) {
+			return 0, false
+		}
+		return time.Duration(days) * day, true
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d >= 0
 }
 
 // defaultPodmanURI follows Podman's own clients: $CONTAINER_HOST, else the
@@ -186,6 +213,9 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	} else if len(jobs) > 0 {
 		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
 	}
+	if _, err := a.manager.PruneHistory(ctx, cfg.historyKeep); err != nil {
+		log.Error("job history not pruned; trying again in a day", "err", err)
+	}
 	a.srv = &http.Server{
 		Handler:           web.Router(handlers.New(a.manager, cfg.podman, log), a.hub, log),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -195,6 +225,7 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
 	go a.manager.Run(bg, cfg.scanInterval)
+	go a.manager.PruneHistoryEvery(bg, cfg.historyKeep, 24*time.Hour)
 	go a.hub.Heartbeat(bg, 15*time.Second)
 	return a, nil
 }

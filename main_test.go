@@ -41,3 +41,59 @@ func TestHangupReopensTheIncidentLogAtItsPath(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestParseConfigReadsTheHistoryRetention(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{"the default keeps 90 days", nil, nil, 90 * day},
+		{"days from the flag", []string{"--history-keep", "30d"}, nil, 30 * day},
+		{"a Go duration from the flag", []string{"--history-keep=2160h"}, nil, 2160 * time.Hour},
+		{"a mixed Go duration", []string{"--history-keep", "36h30m"}, nil, 36*time.Hour + 30*time.Minute},
+		{"0 keeps forever", []string{"--history-keep", "0"}, nil, 0},
+		{"0d keeps forever too", []string{"--history-keep", "0d"}, nil, 0},
+		{"days from the environment", nil, map[string]string{"PODBOARD_HISTORY_KEEP": "7d"}, 7 * day},
+		{"the flag wins over the environment", []string{"--history-keep", "1d"}, map[string]string{"PODBOARD_HISTORY_KEEP": "7d"}, day},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatalf("parseConfig(%q): %v", tt.args, err)
+			}
+			if c.historyKeep != tt.want {
+				t.Fatalf("parseConfig(%q) keeps the history %s, want %s", tt.args, c.historyKeep, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigRefusesAnInvalidHistoryRetentionWithAClearMessage(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		value string
+	}{
+		{"a number without a unit", []string{"--history-keep", "90"}, nil, "90"},
+		{"a fraction of days", []string{"--history-keep", "1.5d"}, nil, "1.5d"},
+		{"negative days", []string{"--history-keep", "-1d"}, nil, "-1d"},
+		{"a negative duration", []string{"--history-keep", "-5h"}, nil, "-5h"},
+		{"a unit only", []string{"--history-keep", "d"}, nil, "d"},
+		{"weeks", []string{"--history-keep", "2w"}, nil, "2w"},
+		{"more days than a duration holds", []string{"--history-keep", "200000d"}, nil, "200000d"},
+		{"garbage in the environment", nil, map[string]string{"PODBOARD_HISTORY_KEEP": "forever"}, "forever"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(tt.args, func(k string) string { return tt.env[k] })
+			want := `invalid history keep "` + tt.value + `": want days such as 90d, a duration such as 2160h, or 0 to keep it forever`
+			if err == nil || err.Error() != want {
+				t.Fatalf("parseConfig(%q) = %v, want the error %q", tt.args, err, want)
+			}
+		})
+	}
+}
