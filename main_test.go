@@ -1,17 +1,22 @@
 package main
 
-// Tests of main's own small parts, without Podman: the configuration and
-// the signal handling that does not end the process.
+// Tests of main's own small parts, without Podman: the configuration, the
+// signal handling that does not end the process, and what newApp does with
+// the settings (over the fake engine).
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"podboard/db"
 	"podboard/lifecycle"
+	"podboard/lifecycle/fake"
 )
 
 func TestHangupReopensTheIncidentLogAtItsPath(t *testing.T) {
@@ -95,5 +100,66 @@ func TestParseConfigRefusesAnInvalidHistoryRetentionWithAClearMessage(t *testing
 				t.Fatalf("parseConfig(%q) = %v, want the error %q", tt.args, err, want)
 			}
 		})
+	}
+}
+
+func TestNewAppPrunesTheHistoryAtStart(t *testing.T) {
+	tests := []struct {
+		name   string
+		keep   time.Duration
+		pruned bool
+	}{
+		{"a job that ended two days ago goes with one day kept", 24 * time.Hour, true},
+		{"keep 0 keeps it", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := t.TempDir()
+			ended := time.Now().Add(-48 * time.Hour)
+			storeOldJob(t, data, ended)
+
+			logs := &lockedBuffer{}
+			ta := serveApp(t, fake.New(fake.Running("web")), config{
+				data: data, scanInterval: time.Hour, logLevel: "info", podman: "fake://test", historyKeep: tt.keep,
+			}, logs)
+			jobs, err := ta.a.manager.Jobs(context.Background(), "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pruned := len(jobs) == 0; pruned != tt.pruned {
+				t.Fatalf("jobs after the start: %+v, want pruned=%v", jobs, tt.pruned)
+			}
+			if logged := strings.Contains(logs.String(), "pruned the job history"); logged != tt.pruned {
+				t.Errorf("log says pruned: %v, want %v:\n%s", logged, tt.pruned, logs.String())
+			}
+		})
+	}
+}
+
+// storeOldJob leaves in data's database one stop of "web" that ended at
+// ended, as an earlier run of the dashboard would have.
+func storeOldJob(t *testing.T, data string, ended time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, filepath.Join(data, "podboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	m := lifecycle.NewManager(lifecycle.Config{
+		Store: store, Engine: fake.New(fake.Running("web")), Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return ended },
+	})
+	if _, err := m.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Do(ctx, "web", lifecycle.Stop, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if jobs, err := m.Jobs(ctx, "web", 10); err != nil || len(jobs) != 1 || jobs[0].Outcome != lifecycle.JobSucceeded {
+		t.Fatalf("jobs stored before the start: %+v, %v", jobs, err)
 	}
 }
