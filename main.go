@@ -141,7 +141,7 @@ func run(cfg config) error {
 
 	engine, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
 	if err != nil {
-		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, cfg.podman)
+		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(cfg.podman))
 	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -157,7 +157,7 @@ func run(cfg config) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ln) }()
-	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", cfg.podman, "data", cfg.data, "incident_log", a.incidents.Path())
+	log.Info("podboard serving", "url", "http://"+ln.Addr().String(), "podman", podman.Redact(cfg.podman), "data", cfg.data, "incident_log", a.incidents.Path())
 
 	select {
 	case err := <-serveErr:
@@ -217,7 +217,7 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 		log.Error("job history not pruned; trying again in a day", "err", err)
 	}
 	a.srv = &http.Server{
-		Handler:           web.Router(handlers.New(a.manager, cfg.podman, log), a.hub, log),
+		Handler:           web.Router(handlers.New(a.manager, podman.Redact(cfg.podman), log), a.hub, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

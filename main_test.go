@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -100,6 +101,29 @@ func TestParseConfigRefusesAnInvalidHistoryRetentionWithAClearMessage(t *testing
 				t.Fatalf("parseConfig(%q) = %v, want the error %q", tt.args, err, want)
 			}
 		})
+	}
+}
+
+func TestNewAppShowsThePodmanURIWithoutItsPassword(t *testing.T) {
+	logs := &lockedBuffer{}
+	ta := serveApp(t, fake.New(fake.Running("web")), config{
+		data: t.TempDir(), scanInterval: time.Hour, logLevel: "info",
+		podman: "ssh://core:s3cret@host.example/run/podman/podman.sock",
+	}, logs)
+	res, err := ta.client.Get(ta.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "Podman: ssh://core:xxxxx@host.example/run/podman/podman.sock") {
+		t.Errorf("the footer does not show the redacted URI:\n%s", page)
+	}
+	if strings.Contains(string(page), "s3cret") || strings.Contains(logs.String(), "s3cret") {
+		t.Errorf("the page or the log shows the password:\n%s", logs.String())
 	}
 }
 
