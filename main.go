@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -48,6 +50,7 @@ type config struct {
 	tlsCert, tlsKey   string
 	maxFeeds          int
 	maxFeedsPerClient int
+	historyKeep       time.Duration // 0: keep every job
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -65,6 +68,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	interval := env("PODBOARD_SCAN_INTERVAL", "5s")
 	fs.Func("scan-interval", "how often to scan Podman (env PODBOARD_SCAN_INTERVAL, default 5s)", func(s string) error {
 		interval = s
+		return nil
+	})
+	keep := env("PODBOARD_HISTORY_KEEP", "90d")
+	fs.Func("history-keep", "how long to keep the history of ended operations: days (90d) or a duration (2160h); 0 keeps it forever (env PODBOARD_HISTORY_KEEP, default 90d)", func(s string) error {
+		keep = s
 		return nil
 	})
 	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
@@ -93,6 +101,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("invalid scan interval %q: want a duration of at least 100ms, such as 5s", interval)
 	}
 	c.scanInterval = d
+	var ok bool
+	if c.historyKeep, ok = parseKeep(keep); !ok {
+		return c, fmt.Errorf("invalid history keep %q: want days such as 90d, a duration such as 2160h, or 0 to keep it forever", keep)
+	}
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return c, fmt.Errorf("invalid listen address %q: want host:port", c.listen)
 	}
@@ -119,10 +131,11 @@ func (c *config) parseSecurity(mode, proxies, hosts, origins, idle, lifetime str
 	}
 	c.allowedHosts = splitList(hosts)
 	c.trustedOrigins = splitList(origins)
-	if c.sessionIdle, err = parseDays(idle); err != nil || c.sessionIdle < time.Minute {
+	var ok bool
+	if c.sessionIdle, ok = parseKeep(idle); !ok || c.sessionIdle < time.Minute {
 		return fmt.Errorf("invalid --session-idle %q: want a duration of at least 1m, such as 12h or 2d", idle)
 	}
-	if c.sessionLifetime, err = parseDays(lifetime); err != nil || c.sessionLifetime < time.Minute {
+	if c.sessionLifetime, ok = parseKeep(lifetime); !ok || c.sessionLifetime < time.Minute {
 		return fmt.Errorf("invalid --session-lifetime %q: want a duration of at least 1m, such as 7d", lifetime)
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
@@ -132,18 +145,6 @@ func (c *config) parseSecurity(mode, proxies, hosts, origins, idle, lifetime str
 		return errors.New("--max-feeds and --max-feeds-per-client must be at least 1")
 	}
 	return nil
-}
-
-// parseDays is time.ParseDuration that also reads whole days ("7d").
-func parseDays(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("invalid number of days %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
 }
 
 func splitList(s string) []string {
@@ -175,6 +176,21 @@ func isLoopback(listen string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
+}
+
+// parseKeep reads a history retention or a session's length: whole days
+// ("90d") or a Go duration ("2160h"); "0" is 0.
+func parseKeep(s string) (time.Duration, bool) {
+	const day = 24 * time.Hour
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || days < 0 || days > int64(math.MaxInt64/day) {
+			return 0, false
+		}
+		return time.Duration(days) * day, true
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d >= 0
 }
 
 // defaultPodmanURI follows Podman's own clients: $CONTAINER_HOST, else the
@@ -223,7 +239,7 @@ func run(cfg config) error {
 
 	engine, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
 	if err != nil {
-		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, cfg.podman)
+		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(cfg.podman))
 	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -235,6 +251,7 @@ func run(cfg config) error {
 		return err
 	}
 	defer a.close()
+	defer reopenOnHangup(a.incidents, log)()
 
 	serveErr := make(chan error, 1)
 	scheme := "http"
@@ -244,7 +261,7 @@ func run(cfg config) error {
 	} else {
 		go func() { serveErr <- a.srv.Serve(ln) }()
 	}
-	log.Info("podboard serving", "url", scheme+"://"+ln.Addr().String(), "auth", cfg.auth, "podman", cfg.podman, "data", cfg.data, "incident_log", a.incidents.Path())
+	log.Info("podboard serving", "url", scheme+"://"+ln.Addr().String(), "auth", cfg.auth, "podman", podman.Redact(cfg.podman), "data", cfg.data, "incident_log", a.incidents.Path())
 
 	select {
 	case err := <-serveErr:
@@ -301,6 +318,9 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	} else if len(jobs) > 0 {
 		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
 	}
+	if _, err := a.manager.PruneHistory(ctx, cfg.historyKeep); err != nil {
+		log.Error("job history not pruned; trying again in a day", "err", err)
+	}
 	if err := a.serveWith(ctx, cfg); err != nil {
 		a.close()
 		return nil, err
@@ -308,6 +328,7 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
 	go a.manager.Run(bg, cfg.scanInterval)
+	go a.manager.PruneHistoryEvery(bg, cfg.historyKeep, 24*time.Hour)
 	go a.hub.Heartbeat(bg, 15*time.Second)
 	go a.hub.WatchSessions(bg, sessionCheck, a.auth.Live)
 	return a, nil
@@ -341,7 +362,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 	proxies := cfg.trustedProxies
 	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientAddr(r, proxies).String() }
 	h := handlers.New(handlers.Config{
-		Lifecycle: a.manager, Auth: a.auth, EndFeeds: a.hub.EndSession, Podman: cfg.podman, Log: a.log,
+		Lifecycle: a.manager, Auth: a.auth, EndFeeds: a.hub.EndSession, Podman: podman.Redact(cfg.podman), Log: a.log,
 	})
 	router, err := web.Router(web.Site{
 		Handlers: h, Hub: a.hub, Auth: a.auth, Hosts: hosts, TrustedOrigins: cfg.trustedOrigins, Log: a.log,
@@ -447,4 +468,36 @@ func waitForJobs(m *lifecycle.Manager, log *slog.Logger) error {
 		log.Warn("exiting with operations still running; they are recovered at the next start", "operations", strings.Join(names, ", "))
 	}
 	return nil
+}
+
+// reopenOnHangup reopens the incident log at every SIGHUP, which is what
+// logrotate sends after renaming the file, until the returned stop is
+// called. It has its own channel: SIGINT and SIGTERM end the process, a
+// SIGHUP never does.
+func reopenOnHangup(l *lifecycle.IncidentLog, log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+				if err := l.Reopen(); err != nil {
+					log.Error("incident log not reopened", "err", err)
+				} else {
+					log.Info("incident log reopened", "path", l.Path())
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		wg.Wait()
+	}
 }

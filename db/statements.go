@@ -53,6 +53,16 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
 	sqlDeleteRow = `DELETE FROM containers WHERE name = ? AND version = ?`
 
+	// At most ? jobs that ended before ? and that no container carries:
+	// containers.job_id references jobs.id. The NOT IN list is built once
+	// per statement (NULLs left out, or NOT IN would match nothing), and
+	// the oldest jobs come first in id order, so each batch stops early.
+	sqlPruneJobs = `DELETE FROM jobs WHERE id IN (
+		SELECT id FROM jobs
+		WHERE outcome <> 'running' AND finished_at < ?
+		AND id NOT IN (SELECT job_id FROM containers WHERE job_id IS NOT NULL)
+		ORDER BY id LIMIT ?)`
+
 	sqlSeq    = `SELECT n FROM change_seq WHERE id = 1`
 	sqlSetSeq = `UPDATE change_seq SET n = ? WHERE id = 1`
 )

@@ -437,3 +437,31 @@ func (db *DB) Jobs(ctx context.Context, container string, limit int) ([]lifecycl
 	}
 	return jobs, rows.Err()
 }
+
+// pruneBatch bounds the jobs one transaction of PruneJobs deletes, so that
+// the first prune of a long history keeps no click waiting for the writer
+// (the same reason as the scan's batches). A variable for the tests.
+var pruneBatch int64 = 1000
+
+// PruneJobs implements lifecycle.Store.
+func (db *DB) PruneJobs(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, sqlPruneJobs, nanos(before), pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("db: unable to delete the jobs ended before %s: %w", before.UTC().Format(time.RFC3339), err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}

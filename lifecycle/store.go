@@ -1,6 +1,9 @@
 package lifecycle
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps containers and jobs. It only stores: every rule (whether an
 // operation may start, which state a job ends in, what a revert restores)
@@ -21,6 +24,10 @@ type Store interface {
 	Jobs(ctx context.Context, container string, limit int) ([]Job, error)
 	// RunningJobs returns the jobs still marked running, oldest first.
 	RunningJobs(ctx context.Context) ([]Job, error)
+	// PruneJobs deletes the jobs that ended (any outcome but running)
+	// before the given time, except a job a container row still carries,
+	// and returns how many it deleted.
+	PruneJobs(ctx context.Context, before time.Time) (int64, error)
 
 	// BeginJob reads name's row (ErrNotFound when there is none) and calls
 	// decide with it, in one write transaction. When decide returns an

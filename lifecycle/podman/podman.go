@@ -23,8 +23,12 @@ import (
 
 // Engine talks to one Podman API service.
 type Engine struct {
-	uri  string
-	conn context.Context // carries the bindings' connection
+	// uri is the address with its password redacted, for messages; the
+	// real one is used only to connect. passwords are the forms of that
+	// password, scrubbed from every error the Engine returns.
+	uri       string
+	passwords []string
+	conn      context.Context // carries the bindings' connection
 
 	mu          sync.Mutex
 	stopTimeout map[string]int    // container ID → seconds; fixed at creation
@@ -37,8 +41,10 @@ var (
 )
 
 // Connect opens a connection to the Podman API at uri and checks that it
-// answers within timeout.
+// answers within timeout. Its errors, and the Engine's, name the URI
+// without its password.
 func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, error) {
+	e := newEngine(uri, nil)
 	type result struct {
 		conn context.Context
 		err  error
@@ -53,17 +59,24 @@ func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, e
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("%w at %s: %v", lifecycle.ErrUnreachable, uri, cleanConnectError(r.err))
+			return nil, scrub(fmt.Errorf("%w at %s: %v", lifecycle.ErrUnreachable, e.uri, cleanConnectError(r.err)), e.passwords)
 		}
-		return &Engine{uri: uri, conn: r.conn, stopTimeout: map[string]int{}, ids: map[string]string{}}, nil
+		e.conn = r.conn
+		return e, nil
 	case <-time.After(timeout):
-		return nil, fmt.Errorf("%w at %s: no answer within %s", lifecycle.ErrUnreachable, uri, timeout)
+		return nil, fmt.Errorf("%w at %s: no answer within %s", lifecycle.ErrUnreachable, e.uri, timeout)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// URI is the address of the Podman API.
+// newEngine returns an Engine on the bindings' connection conn to uri.
+func newEngine(uri string, conn context.Context) *Engine {
+	return &Engine{uri: Redact(uri), passwords: passwordForms(uri), conn: conn,
+		stopTimeout: map[string]int{}, ids: map[string]string{}}
+}
+
+// URI is the address of the Podman API, its password redacted.
 func (e *Engine) URI() string { return e.uri }
 
 // withConn returns ctx (its deadline and cancellation) carrying the
@@ -239,11 +252,16 @@ func (e *Engine) known(name string) (id string, timeout int, ok bool) {
 }
 
 // wrap turns a bindings error into one the lifecycle understands, keeping
-// Podman's own message for the operator.
+// Podman's own message for the operator, and scrubs the URI's password
+// from its text, which the bindings may have quoted.
 func (e *Engine) wrap(what, name string, err error) error {
 	if err == nil {
 		return nil
 	}
+	return scrub(e.describe(what, name, err), e.passwords)
+}
+
+func (e *Engine) describe(what, name string, err error) error {
 	subject := what
 	if name != "" {
 		subject = what + " " + name
