@@ -226,10 +226,18 @@ func (p *tab) waitFor(what, predicate string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, deadline+5*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
-		chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(deadline)))
-	if err != nil {
-		p.t.Fatalf("%s: %s: not within %s: %v%s", p.label, what, deadline, err, p.dump())
+	end := time.Now().Add(deadline)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
+			chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(time.Until(end))))
+		if err == nil {
+			return
+		}
+		// A navigation (a sign-in, a redirect to the login page) ends the
+		// poll with its document: poll the next one.
+		if !navigated(err) || time.Now().After(end) {
+			p.t.Fatalf("%s: %s: not within %s: %v%s", p.label, what, deadline, err, p.dump())
+		}
 	}
 }
 
@@ -333,6 +341,14 @@ func (p *tab) click(selector string) {
 			p.t.Fatalf("%s: click %s: %v%s", p.label, selector, err, p.dump())
 		}
 	}
+}
+
+// navigated reports whether err says the page navigated under a poll.
+func navigated(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Inspected target navigated or closed") ||
+		strings.Contains(msg, "Execution context was destroyed") ||
+		strings.Contains(msg, "Cannot find context with specified id")
 }
 
 // replacedNode reports whether err says the node the browser was asked

@@ -51,6 +51,7 @@ type config struct {
 	maxFeeds          int
 	maxFeedsPerClient int
 	historyKeep       time.Duration // 0: keep every job
+	readTimeout       time.Duration // for a whole request, body included
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -101,6 +102,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("invalid scan interval %q: want a duration of at least 100ms, such as 5s", interval)
 	}
 	c.scanInterval = d
+	c.readTimeout = 20 * time.Second
 	var ok bool
 	if c.historyKeep, ok = parseKeep(keep); !ok {
 		return c, fmt.Errorf("invalid history keep %q: want days such as 90d, a duration such as 2160h, or 0 to keep it forever", keep)
@@ -375,7 +377,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		// The whole request, body included, must arrive within this; the
 		// live feed lifts it for itself once its request is read.
-		ReadTimeout:    20 * time.Second,
+		ReadTimeout:    cfg.readTimeout,
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 32 << 10,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),

@@ -63,8 +63,7 @@ func (db *DB) DeleteUser(ctx context.Context, name string) error {
 func (db *DB) User(ctx context.Context, name string) (User, error) {
 	var u User
 	var created int64
-	err := db.r.QueryRowContext(ctx, `SELECT name, hash, gen, created_at FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &u.Hash, &u.Gen, &created)
+	err := db.st.readUser.QueryRowContext(ctx, name).Scan(&u.Name, &u.Hash, &u.Gen, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("db: user %q: %w", name, ErrNotFound)
 	}
@@ -122,7 +121,7 @@ func (db *DB) DeleteToken(ctx context.Context, name string) error {
 
 // TokenByHash returns the token whose hash is hash, or ErrNotFound.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT name, hash, created_at, last_used_at FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(db.st.readToken.QueryRowContext(ctx, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, fmt.Errorf("db: token: %w", ErrNotFound)
 	}

@@ -63,6 +63,9 @@ const (
 		AND id NOT IN (SELECT job_id FROM containers WHERE job_id IS NOT NULL)
 		ORDER BY id LIMIT ?)`
 
+	sqlUser        = `SELECT name, hash, gen, created_at FROM users WHERE name = ?`
+	sqlTokenByHash = `SELECT name, hash, created_at, last_used_at FROM tokens WHERE hash = ?`
+
 	sqlSeq    = `SELECT n FROM change_seq WHERE id = 1`
 	sqlSetSeq = `UPDATE change_seq SET n = ? WHERE id = 1`
 )
@@ -73,6 +76,7 @@ type statements struct {
 	writeRow, insertRow, deleteRow, seq, setSeq    *sql.Stmt
 	readContainer, readContainers, readCarriedJobs *sql.Stmt // on the read pool
 	readRunningJobs                                *sql.Stmt
+	readUser, readToken                            *sql.Stmt // asked on every request that signs in
 	all                                            []*sql.Stmt
 }
 
@@ -94,6 +98,8 @@ func (s *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{&s.readContainers, r, sqlContainers},
 		{&s.readCarriedJobs, r, sqlCarriedJobs},
 		{&s.readRunningJobs, r, sqlRunningJobs},
+		{&s.readUser, r, sqlUser},
+		{&s.readToken, r, sqlTokenByHash},
 	} {
 		stmt, err := p.pool.PrepareContext(ctx, p.sql)
 		if err != nil {

@@ -10,25 +10,44 @@ import (
 
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
+	"podboard/web/auth"
 	"podboard/web/webtest"
 )
 
 // BenchmarkActionStop is POST /containers/{name}/stop from htmx through the
-// real router, manager, SQLite file and hub, up to the written answer with
-// the "Stopping…" row. The engine holds every stop, so jobs stay in flight
+// real router (its guards and a signed-in session, renewed on every
+// request as the idle timeout wants), manager, SQLite file and hub, up to
+// the written answer with the "Stopping…" row. The engine holds every stop, so jobs stay in flight
 // as they do while a service shuts down; each iteration stops a container of
 // its own, since a container can only be stopped once.
 func BenchmarkActionStop(b *testing.B) {
 	for _, clients := range []int{0, 10} {
 		b.Run(fmt.Sprintf("pages=%d", clients), func(b *testing.B) {
-			benchActionStop(b, clients)
+			benchActionStop(b, clients, "session")
 		})
+	}
+	// What the sign-in gate costs a click: none (--auth none), a script's
+	// bearer token, against the session above.
+	for _, how := range []string{"none", "token"} {
+		b.Run("auth="+how, func(b *testing.B) { benchActionStop(b, 0, how) })
 	}
 }
 
-func benchActionStop(b *testing.B, pages int) {
-	e := webtest.New(b, webtest.DiscardEvents())
+func benchActionStop(b *testing.B, pages int, how string) {
+	mode := auth.Password
+	if how == "none" {
+		mode = auth.None
+	}
+	e := webtest.New(b, webtest.DiscardEvents(), webtest.Auth(auth.Config{Mode: mode}))
 	e.Hold(lifecycle.Stop, "*") // released by the teardown, which then waits for the jobs
+	var name, value string
+	switch how {
+	case "session":
+		e.AddUser("operator", "correct horse battery")
+		name, value = "Cookie", e.Login("operator", "correct horse battery").Header.Get("Cookie")
+	case "token":
+		name, value = "Authorization", "Bearer "+e.AddToken("bench")
+	}
 
 	// Open pages read the live feed and throw it away: Subscribe would keep
 	// every event of every iteration.
@@ -36,6 +55,9 @@ func benchActionStop(b *testing.B, pages int) {
 		ctx, cancel := context.WithCancel(context.Background())
 		b.Cleanup(cancel)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+"/events", nil)
+		if name != "" {
+			req.Header.Set(name, value)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
@@ -54,8 +76,11 @@ func benchActionStop(b *testing.B, pages int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/containers/svc-%07d/stop", i), nil)
+		req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:8080/containers/svc-%07d/stop", i), nil)
 		req.Header.Set("HX-Request", "true")
+		if name != "" {
+			req.Header.Set(name, value)
+		}
 		req.RemoteAddr = "127.0.0.1:40000"
 		rec := httptest.NewRecorder()
 		e.Handler.ServeHTTP(rec, req)

@@ -118,10 +118,11 @@ func (h *Handlers) renderSessions(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	now := h.now()
+	me, _ := auth.From(r.Context())
 	p := templates.Sessions{Notice: notice}
 	for _, s := range ss {
 		p.Rows = append(p.Rows, templates.SessionRow{
-			ID: s.ID, User: s.User, Addr: s.Addr, Agent: s.Agent, Current: s.Current,
+			ID: s.ID, User: s.User, Addr: s.Addr, Agent: s.Agent, Current: me.Kind == auth.KindSession && s.ID == me.Session,
 			Since: templates.Ago(now, s.Since), SinceExact: s.Since.UTC().Format(time.RFC3339), Seen: templates.Ago(now, s.Seen),
 		})
 	}

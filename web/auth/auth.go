@@ -139,7 +139,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Auth, error) {
 	sm := scs.New()
 	sm.Store = a.store
 	sm.HashTokenInStore = true
-	sm.IdleTimeout = cfg.IdleTimeout
+	// The idle timeout is kept here rather than by scs, which would write
+	// the session back on every request to move its expiry: a click would
+	// pay for a SQLite write. "seen" is written at most once a minute.
 	sm.Lifetime = cfg.Lifetime
 	sm.Cookie.Name = SessionCookie
 	sm.Cookie.HttpOnly = true
@@ -244,10 +246,28 @@ func (a *Auth) session(ctx context.Context) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	if now := a.now(); now.Sub(a.timeOf(ctx, keySeen)) > time.Minute {
+	now := a.now()
+	seen := a.timeOf(ctx, keySeen)
+	if a.idle(seen, now) {
+		if err := a.sm.Destroy(ctx); err != nil {
+			a.log.Warn("end session", "user", name, "err", err)
+		}
+		return Principal{}, fmt.Errorf("%w: the session of %s ended after %s unused", ErrUnauthenticated, name, a.cfg.IdleTimeout)
+	}
+	if now.Sub(seen) > seenEvery {
 		a.sm.Put(ctx, keySeen, now.UnixNano())
 	}
 	return Principal{Kind: KindSession, Who: name, Session: a.sm.GetString(ctx, keySID)}, nil
+}
+
+// seenEvery is how often a session's last use is written: the idle
+// timeout is exact to this.
+const seenEvery = time.Minute
+
+// idle reports whether a session last seen at seen has passed the idle
+// timeout.
+func (a *Auth) idle(seen, now time.Time) bool {
+	return a.cfg.IdleTimeout > 0 && now.Sub(seen) > a.cfg.IdleTimeout
 }
 
 // ErrBadLogin is a wrong user name or password. It does not say which.
@@ -341,7 +361,6 @@ type Session struct {
 	Expires time.Time // the absolute end; the idle timeout may end it sooner
 	Addr    string
 	Agent   string
-	Current bool // the session of the request that asked
 }
 
 // ListSessions returns every live session, newest first.
@@ -349,7 +368,6 @@ func (a *Auth) ListSessions(ctx context.Context) ([]Session, error) {
 	if a.cfg.Mode != Password {
 		return nil, nil
 	}
-	current := a.sm.GetString(ctx, keySID)
 	var out []Session
 	err := a.sm.Iterate(ctx, func(c context.Context) error {
 		s := Session{
@@ -357,10 +375,9 @@ func (a *Auth) ListSessions(ctx context.Context) ([]Session, error) {
 			Since: a.timeOf(c, keySince), Seen: a.timeOf(c, keySeen), Expires: a.sm.Deadline(c),
 			Addr: a.sm.GetString(c, keyAddr), Agent: a.sm.GetString(c, keyAgent),
 		}
-		if s.User == "" {
-			return nil // a session nobody signed in with
+		if s.User == "" || a.idle(s.Seen, a.now()) {
+			return nil // nobody signed in with it, or it has ended
 		}
-		s.Current = s.ID == current
 		out = append(out, s)
 		return nil
 	})
@@ -409,7 +426,7 @@ func (a *Auth) Live(ctx context.Context) (func(Principal) bool, error) {
 			gens[u.Name] = u.Gen
 		}
 		err = a.sm.Iterate(ctx, func(c context.Context) error {
-			if g, ok := gens[a.sm.GetString(c, keyUser)]; ok && g == a.sm.GetInt64(c, keyGen) {
+			if g, ok := gens[a.sm.GetString(c, keyUser)]; ok && g == a.sm.GetInt64(c, keyGen) && !a.idle(a.timeOf(c, keySeen), a.now()) {
 				sessions[a.sm.GetString(c, keySID)] = true
 			}
 			return nil

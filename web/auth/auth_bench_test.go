@@ -1,0 +1,19 @@
+package auth
+
+import "testing"
+
+// BenchmarkVerifyPassword is the argon2id comparison one sign-in costs
+// (19 MiB, two passes): the price of a guess, and what the throttle and
+// the limit on hashes at once protect the server from.
+func BenchmarkVerifyPassword(b *testing.B) {
+	h, err := hashPassword("correct horse battery")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !verifyPassword("correct horse battery", h) {
+			b.Fatal("no match")
+		}
+	}
+}
