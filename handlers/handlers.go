@@ -33,6 +33,7 @@ type Lifecycle interface {
 // Auth is what the handlers need of the authentication.
 type Auth interface {
 	Mode() auth.Mode
+	Authenticate(r *http.Request) (auth.Principal, error)
 	Login(r *http.Request, name, password string) error
 	Logout(r *http.Request) (session string, err error)
 	ListSessions(ctx context.Context) ([]auth.Session, error)

@@ -30,6 +30,15 @@ func (h *Handlers) LoginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := templates.Login{Next: safeNext(r.URL.Query().Get("next")), SignedOut: r.URL.Query().Has("signed-out")}
+	if who, err := h.auth.Authenticate(r); err == nil && who.Kind == auth.KindSession {
+		// Signed in already (another tab signed in again): go on.
+		next := p.Next
+		if next == "" {
+			next = "/"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	h.renderLogin(w, r, http.StatusOK, p)
 }
 

@@ -175,6 +175,9 @@ func requireAuth(a *auth.Auth, log *slog.Logger) func(http.Handler) http.Handler
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, err := a.Authenticate(r)
 			if err == nil {
+				// What a signed-in request sees is for it alone: no cache
+				// (a shared proxy's, the browser's after sign-out) keeps it.
+				w.Header().Set("Cache-Control", "no-store")
 				next.ServeHTTP(w, r.WithContext(auth.With(r.Context(), p)))
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,6 +228,12 @@ func TestSigningInStartsAFreshSessionAndSigningOutEndsIt(t *testing.T) {
 	if r := s.Get("/"); r.Status != http.StatusOK || !strings.Contains(r.Body, user) {
 		t.Fatalf("the page after sign-in: status %d, or without the user's name", r.Status)
 	}
+	if r := s.Get("/login?next=/history"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/history" {
+		t.Errorf("the login page when signed in: status %d to %q, want 303 on to /history", r.Status, r.Header.Get("Location"))
+	}
+	if cc := s.Get("/").Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("a signed-in page has Cache-Control %q, want no-store", cc)
+	}
 	// An action is recorded as the user's.
 	if r := s.Post("/containers/web/restart", webtest.JSON); r.Status != http.StatusAccepted {
 		t.Fatalf("restart: status %d", r.Status)
@@ -440,3 +447,92 @@ func TestBodiesAndLiveFeedsAreBounded(t *testing.T) {
 type noClose struct{}
 
 func (noClose) Close() error { return nil }
+
+// clock is a test's time, moved by hand.
+type clock struct{ t atomic.Int64 }
+
+func newClock() *clock {
+	c := &clock{}
+	c.t.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
+
+func TestASessionEndsUnusedForTheIdleTimeoutOrPastItsLifetime(t *testing.T) {
+	t.Run("idle", func(t *testing.T) {
+		c := newClock()
+		e := signedIn(t, webtest.Auth(auth.Config{Mode: auth.Password, IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, Now: c.now}))
+		s := e.Login(user, password)
+		feed := s.Subscribe()
+		for range 3 { // used every 59 minutes: it goes on
+			c.advance(59 * time.Minute)
+			if r := s.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusOK {
+				t.Fatalf("used within the idle timeout: status %d: %s", r.Status, r.Body)
+			}
+		}
+		c.advance(61 * time.Minute)
+		e.Revalidate()
+		feed.Next(0, "the signed-out notice", func(ev webtest.Event) bool { return strings.Contains(ev.Data, `data-testid="signed-out"`) })
+		r := s.Do("GET", "/api/containers", webtest.JSON)
+		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "unused") {
+			t.Errorf("after 61 minutes unused: status %d %q, want 401 saying unused", r.Status, r.Body)
+		}
+	})
+	t.Run("lifetime", func(t *testing.T) {
+		c := newClock()
+		e := signedIn(t, webtest.Auth(auth.Config{Mode: auth.Password, IdleTimeout: time.Hour, Lifetime: 3 * time.Hour, Now: c.now}))
+		s := e.Login(user, password)
+		for range 3 {
+			c.advance(50 * time.Minute)
+			if r := s.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusOK {
+				t.Fatalf("within its lifetime: status %d", r.Status)
+			}
+		}
+		c.advance(40 * time.Minute) // 3 h 10 min after sign-in, in use all along
+		r := s.Do("GET", "/api/containers", webtest.JSON)
+		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "after sign-in") {
+			t.Errorf("past its lifetime: status %d %q, want 401", r.Status, r.Body)
+		}
+	})
+}
+
+func TestATrustedOriginMayActAndOthersMayNot(t *testing.T) {
+	e := signedIn(t, webtest.TrustedOrigins("https://dash.example.net"))
+	s := e.Login(user, password)
+	for _, tt := range []struct {
+		origin string
+		status int
+	}{{"https://dash.example.net", http.StatusAccepted}, {"https://other.example.net", http.StatusForbidden}} {
+		req := s.NewRequest("POST", "/containers/web/restart", webtest.JSON)
+		req.Header.Set("Origin", tt.origin)
+		if r := s.Send(req); r.Status != tt.status {
+			t.Errorf("Origin %s: status %d, want %d: %s", tt.origin, r.Status, tt.status, r.Body)
+		}
+		e.WaitIdle()
+	}
+}
+
+func TestLiveFeedsAreCappedInAll(t *testing.T) {
+	e := signedIn(t)
+	s := e.Login(user, password)
+	e.Hub.MaxFeeds = 3
+	for range 3 {
+		s.Subscribe()
+	}
+	r := s.Do("GET", "/events", webtest.Page)
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Body, "the limit is 3") {
+		t.Errorf("a fourth feed: status %d, want 503 naming the limit: %s", r.Status, r.Body)
+	}
+}
+
+func TestUnderTLSTheSessionCookieIsSecure(t *testing.T) {
+	e := signedIn(t, webtest.Auth(auth.Config{Mode: auth.Password, Secure: true}))
+	r := webtest.Site{TB: t, URL: e.URL}.LoginForm(user, password)
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == webtest.SessionCookie && c.Secure && c.HttpOnly {
+			return
+		}
+	}
+	t.Errorf("no Secure HttpOnly session cookie in %v", r.Header.Values("Set-Cookie"))
+}

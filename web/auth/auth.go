@@ -46,12 +46,13 @@ func ParseMode(s string) (Mode, error) {
 // Config is how the dashboard authenticates.
 type Config struct {
 	Mode           Mode
-	ProxyHeader    string         // the header a trusted proxy names the user in
-	TrustedProxies []netip.Prefix // the addresses proxies connect from
-	IdleTimeout    time.Duration  // a session unused this long ends
-	Lifetime       time.Duration  // a session ends this long after sign-in, used or not
-	Secure         bool           // the dashboard is served over TLS: cookies only go over TLS
-	DataDir        string         // for the hint on how to create a user
+	ProxyHeader    string           // the header a trusted proxy names the user in
+	TrustedProxies []netip.Prefix   // the addresses proxies connect from
+	IdleTimeout    time.Duration    // a session unused this long ends
+	Lifetime       time.Duration    // a session ends this long after sign-in, used or not
+	Secure         bool             // the dashboard is served over TLS: cookies only go over TLS
+	DataDir        string           // for the hint on how to create a user
+	Now            func() time.Time // the clock of the timeouts; nil for time.Now
 }
 
 // Kind says how a principal was authenticated.
@@ -127,8 +128,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	a := &Auth{
-		cfg: cfg, db: d, log: log, now: time.Now, dummy: dummy,
+		cfg: cfg, db: d, log: log, now: cfg.Now, dummy: dummy,
 		// Ten tries per address, then one every 6 s; five per user name,
 		// then one every 12 s: a guessing attack gets a few hundred tries
 		// an hour where a person who mistyped waits seconds.
@@ -248,11 +252,11 @@ func (a *Auth) session(ctx context.Context) (Principal, error) {
 	}
 	now := a.now()
 	seen := a.timeOf(ctx, keySeen)
-	if a.idle(seen, now) {
+	if why := a.over(a.timeOf(ctx, keySince), seen, now); why != "" {
 		if err := a.sm.Destroy(ctx); err != nil {
 			a.log.Warn("end session", "user", name, "err", err)
 		}
-		return Principal{}, fmt.Errorf("%w: the session of %s ended after %s unused", ErrUnauthenticated, name, a.cfg.IdleTimeout)
+		return Principal{}, fmt.Errorf("%w: the session of %s ended %s", ErrUnauthenticated, name, why)
 	}
 	if now.Sub(seen) > seenEvery {
 		a.sm.Put(ctx, keySeen, now.UnixNano())
@@ -264,10 +268,17 @@ func (a *Auth) session(ctx context.Context) (Principal, error) {
 // timeout is exact to this.
 const seenEvery = time.Minute
 
-// idle reports whether a session last seen at seen has passed the idle
-// timeout.
-func (a *Auth) idle(seen, now time.Time) bool {
-	return a.cfg.IdleTimeout > 0 && now.Sub(seen) > a.cfg.IdleTimeout
+// over says why a session begun at since and last seen at seen has
+// ended by now, "" when it has not: unused for the idle timeout, or older
+// than its lifetime (which scs also enforces, by the store's expiry).
+func (a *Auth) over(since, seen, now time.Time) string {
+	switch {
+	case a.cfg.IdleTimeout > 0 && now.Sub(seen) > a.cfg.IdleTimeout:
+		return "after " + a.cfg.IdleTimeout.String() + " unused"
+	case a.cfg.Lifetime > 0 && now.Sub(since) > a.cfg.Lifetime:
+		return a.cfg.Lifetime.String() + " after sign-in"
+	}
+	return ""
 }
 
 // ErrBadLogin is a wrong user name or password. It does not say which.
@@ -375,7 +386,7 @@ func (a *Auth) ListSessions(ctx context.Context) ([]Session, error) {
 			Since: a.timeOf(c, keySince), Seen: a.timeOf(c, keySeen), Expires: a.sm.Deadline(c),
 			Addr: a.sm.GetString(c, keyAddr), Agent: a.sm.GetString(c, keyAgent),
 		}
-		if s.User == "" || a.idle(s.Seen, a.now()) {
+		if s.User == "" || a.over(s.Since, s.Seen, a.now()) != "" {
 			return nil // nobody signed in with it, or it has ended
 		}
 		out = append(out, s)
@@ -426,7 +437,7 @@ func (a *Auth) Live(ctx context.Context) (func(Principal) bool, error) {
 			gens[u.Name] = u.Gen
 		}
 		err = a.sm.Iterate(ctx, func(c context.Context) error {
-			if g, ok := gens[a.sm.GetString(c, keyUser)]; ok && g == a.sm.GetInt64(c, keyGen) && !a.idle(a.timeOf(c, keySeen), a.now()) {
+			if g, ok := gens[a.sm.GetString(c, keyUser)]; ok && g == a.sm.GetInt64(c, keyGen) && a.over(a.timeOf(c, keySince), a.timeOf(c, keySeen), a.now()) == "" {
 				sessions[a.sm.GetString(c, keySID)] = true
 			}
 			return nil

@@ -90,6 +90,12 @@ type options struct {
 	auth       auth.Config
 	listen     string
 	allowed    []string
+	origins    []string
+}
+
+// TrustedOrigins are the --trusted-origin values.
+func TrustedOrigins(origins ...string) Option {
+	return func(o *options) { o.origins = origins }
 }
 
 // Auth is how the Env authenticates. The default is auth.None: a test of
@@ -257,7 +263,7 @@ func (e *Env) wire(o options) {
 	e.Hub.ClientAddr = func(r *http.Request) string { return auth.ClientAddr(r, proxies).String() }
 	router, err := web.Router(web.Site{
 		Handlers: handlers.New(handlers.Config{Lifecycle: e.Manager, Auth: a, EndFeeds: e.Hub.EndSession, Podman: o.podman, Log: o.logger}),
-		Hub:      e.Hub, Auth: a, Hosts: hosts, Log: o.logger,
+		Hub:      e.Hub, Auth: a, Hosts: hosts, TrustedOrigins: o.origins, Log: o.logger,
 	})
 	if err != nil {
 		tb.Fatalf("router: %v", err)
