@@ -30,6 +30,7 @@ func TestAuthFlagsAreCheckedAtStart(t *testing.T) {
 		{"proxy with its proxies", []string{"--auth", "proxy", "--trusted-proxies", "127.0.0.1/32,10.0.0.0/8"}, ""},
 		{"a bad CIDR", []string{"--trusted-proxies", "10.0.0.0/40"}, "invalid --trusted-proxies"},
 		{"a certificate without its key", []string{"--tls-cert", "c.pem"}, "go together"},
+		{"a secure cookie behind a TLS proxy", []string{"--secure-cookie"}, ""},
 		{"days of session", []string{"--session-lifetime", "30d", "--session-idle", "2h"}, ""},
 		{"a session of nothing", []string{"--session-idle", "0"}, "invalid --session-idle"},
 		{"no feeds at all", []string{"--max-feeds", "0"}, "at least 1"},

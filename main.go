@@ -48,6 +48,7 @@ type config struct {
 	sessionIdle       time.Duration
 	sessionLifetime   time.Duration
 	tlsCert, tlsKey   string
+	secureCookie      bool
 	maxFeeds          int
 	maxFeedsPerClient int
 	historyKeep       time.Duration // 0: keep every job
@@ -86,6 +87,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	lifetime := fs.String("session-lifetime", env("PODBOARD_SESSION_LIFETIME", "7d"), "a session ends this long after sign-in (env PODBOARD_SESSION_LIFETIME)")
 	fs.StringVar(&c.tlsCert, "tls-cert", env("PODBOARD_TLS_CERT", ""), "certificate file (PEM): serve HTTPS and HTTP/2 (env PODBOARD_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", env("PODBOARD_TLS_KEY", ""), "private key file of --tls-cert (env PODBOARD_TLS_KEY)")
+	fs.BoolVar(&c.secureCookie, "secure-cookie", env("PODBOARD_SECURE_COOKIE", "") == "true", "send the session cookie over HTTPS only, for a proxy that terminates TLS (on by itself with --tls-cert) (env PODBOARD_SECURE_COOKIE=true)")
 	fs.IntVar(&c.maxFeeds, "max-feeds", envInt(getenv, "PODBOARD_MAX_FEEDS", 256), "most live connections open at once (env PODBOARD_MAX_FEEDS)")
 	fs.IntVar(&c.maxFeedsPerClient, "max-feeds-per-client", envInt(getenv, "PODBOARD_MAX_FEEDS_PER_CLIENT", 32), "most live connections from one client address (env PODBOARD_MAX_FEEDS_PER_CLIENT)")
 	if err := fs.Parse(args); err != nil {
@@ -346,7 +348,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 	var err error
 	if a.auth, err = auth.New(auth.Config{
 		Mode: cfg.auth, ProxyHeader: cfg.authProxyHeader, TrustedProxies: cfg.trustedProxies,
-		IdleTimeout: cfg.sessionIdle, Lifetime: cfg.sessionLifetime, Secure: cfg.tlsCert != "",
+		IdleTimeout: cfg.sessionIdle, Lifetime: cfg.sessionLifetime, Secure: cfg.tlsCert != "" || cfg.secureCookie,
 		DataDir: absDir(cfg.data),
 	}, a.store, a.log); err != nil {
 		return err
@@ -362,7 +364,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 	}
 	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
 	proxies := cfg.trustedProxies
-	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientAddr(r, proxies).String() }
+	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	h := handlers.New(handlers.Config{
 		Lifecycle: a.manager, Auth: a.auth, EndFeeds: a.hub.EndSession, Podman: podman.Redact(cfg.podman), Log: a.log,
 	})

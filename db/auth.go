@@ -35,10 +35,12 @@ type Token struct {
 	LastUsed time.Time // zero when never used
 }
 
-// AddUser stores a new user with Gen 1.
+// AddUser stores a new user. Its Gen starts at the time of creation, so
+// that a user deleted and created again under the same name never has the
+// Gen of a session of the first one.
 func (db *DB) AddUser(ctx context.Context, name, hash string, now time.Time) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (name, hash, created_at) VALUES (?, ?, ?)`, name, hash, nanos(now))
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (name, hash, gen, created_at) VALUES (?, ?, ?, ?)`, name, hash, nanos(now), nanos(now))
 		return uniqueErr(err, "user", name)
 	})
 }
@@ -165,8 +167,10 @@ func scanToken(s scanner) (Token, error) {
 	return t, err
 }
 
-// SessionStore is the scs store of browser sessions, on the write
-// connection (a session is written on most requests). Call its
+// SessionStore is the scs store of browser sessions. scs's store takes
+// one pool for its reads and writes, so it is the write connection (the
+// read pool is read-only); a session is read on every signed-in request
+// and written at sign-in, sign-out and once a minute of use. Call its
 // StopCleanup before closing the database.
 func (db *DB) SessionStore(cleanup time.Duration) *sqlite3store.SQLite3Store {
 	return sqlite3store.NewWithCleanupInterval(db.w, cleanup)

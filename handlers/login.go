@@ -58,11 +58,25 @@ func (h *Handlers) renderLogin(w http.ResponseWriter, r *http.Request, status in
 // success a new session and a redirect to where the person was going.
 func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "podboard: sign-in form too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		http.Error(w, "podboard: unreadable sign-in form: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	name, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
+	if who, err := h.auth.Authenticate(r); err == nil && who.Kind == auth.KindSession && who.Who == name {
+		// A form left open in a tab of a browser that is signed in as
+		// that user already: a new session would sign out its other tabs.
+		if next == "" {
+			next = "/"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	p := templates.Login{Next: next, Username: name}
 	if len(name) > 64 {
 		p.Username = ""
@@ -84,6 +98,10 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnauthorized, p)
 	case errors.Is(err, auth.ErrForbidden):
 		http.Error(w, "podboard: "+err.Error(), http.StatusForbidden)
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		p.Error = "The server is busy with other sign-ins. Try again in a few seconds."
+		h.renderLogin(w, r, http.StatusServiceUnavailable, p)
 	default:
 		h.log.Error("sign-in", "err", err)
 		p.Error = "Sign-in failed on the server; see the dashboard's log."

@@ -97,11 +97,19 @@ func NewHosts(listen string, allowed []string) (*Hosts, error) {
 		if strings.ContainsAny(n, "/ ") {
 			return nil, fmt.Errorf("allowed host %q: want a name or name:port, without a scheme or path", n)
 		}
-		if a, err := netip.ParseAddr(n); err == nil {
-			h.addrs[a.Unmap()] = true
+		name, port, err := net.SplitHostPort(n)
+		if err != nil {
+			name, port = strings.Trim(n, "[]"), ""
+		}
+		name = strings.TrimSuffix(name, ".")
+		if a, err := netip.ParseAddr(name); err == nil {
+			h.addrs[a.Unmap()] = true // an address cannot be rebound: any port
 			continue
 		}
-		h.names[n] = true
+		if port != "" {
+			name += ":" + port
+		}
+		h.names[name] = true
 	}
 	return h, nil
 }

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -32,7 +34,7 @@ func signedIn(t testing.TB, opts ...webtest.Option) *webtest.Env {
 }
 
 func TestRequestsNamingAForeignHostAreRefusedAndChangeNothing(t *testing.T) {
-	e := signedIn(t, webtest.Listen("127.0.0.1:8080", "dash.example.net", "pinned.example.net:8443"))
+	e := signedIn(t, webtest.Listen("127.0.0.1:8080", "dash.example.net", "pinned.example.net:8443", "192.0.2.7:8080", "[2001:db8::7]:8080", "dotted.example.net."))
 	s := e.Login(user, password)
 	port := strings.TrimPrefix(e.URL[strings.LastIndex(e.URL, ":"):], ":")
 	evil := "evil.example:" + port
@@ -72,7 +74,7 @@ func TestRequestsNamingAForeignHostAreRefusedAndChangeNothing(t *testing.T) {
 		t.Errorf("the engine was called: %v", calls)
 	}
 
-	for _, host := range []string{"localhost:1", "127.0.0.1:9999", "[::1]:80", "app.localhost", "dash.example.net:80", "DASH.example.net.", "pinned.example.net:8443"} {
+	for _, host := range []string{"localhost:1", "127.0.0.1:9999", "[::1]:80", "app.localhost", "dash.example.net:80", "DASH.example.net.", "pinned.example.net:8443", "192.0.2.7:1234", "[2001:db8::7]:8080", "dotted.example.net"} {
 		req := s.NewRequest("GET", "/api/containers", webtest.JSON)
 		req.Host = host
 		if r := s.Send(req); r.Status != http.StatusOK {
@@ -317,6 +319,13 @@ func TestAnEndedSessionSignsOutItsOpenLiveFeed(t *testing.T) {
 			}
 		}},
 		{"it signs out", func(e *webtest.Env, s webtest.Site) { s.Post("/logout", webtest.Form) }},
+		{"the user is deleted and created again", func(e *webtest.Env, s webtest.Site) {
+			if err := e.Accounts.DeleteUser(context.Background(), user); err != nil {
+				t.Fatal(err)
+			}
+			e.AddUser(user, password) // the same name and password: a new user all the same
+			e.Revalidate()
+		}},
 	} {
 		t.Run(end.name, func(t *testing.T) {
 			e := signedIn(t)
@@ -359,9 +368,12 @@ func TestABearerTokenWorksOnEveryRouteUntilDeleted(t *testing.T) {
 			t.Errorf("Authorization %q: status %d, want 401", bad, r.Status)
 		}
 	}
+	// Deleted and made again under its name: a new token, and the old one
+	// is worth nothing.
 	if err := e.Accounts.DeleteToken(context.Background(), "backup-script"); err != nil {
 		t.Fatal(err)
 	}
+	e.AddToken("backup-script")
 	if r := s.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusUnauthorized {
 		t.Errorf("a deleted token: status %d, want 401", r.Status)
 	}
@@ -389,6 +401,26 @@ func TestAProxysUserIsTrustedOnlyFromTheTrustedProxies(t *testing.T) {
 		e.WaitIdle()
 		if jobs := e.Jobs(); len(jobs) != 1 || jobs[0].Origin != "carol" {
 			t.Errorf("jobs %+v: want one by carol", jobs)
+		}
+	})
+	t.Run("the proxy's own Basic credentials are not a token", func(t *testing.T) {
+		e := webtest.New(t, webtest.Containers(fake.Running("web")), webtest.Auth(auth.Config{Mode: auth.Proxy, TrustedProxies: loopback}))
+		s := webtest.Site{TB: t, URL: e.URL}.With("Remote-User", "carol").With("Authorization", "Basic Y2Fyb2w6eA==")
+		if r := s.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusOK {
+			t.Errorf("status %d, want 200: %s", r.Status, r.Body)
+		}
+	})
+	t.Run("a header the proxy added to the client's", func(t *testing.T) {
+		e := webtest.New(t, webtest.Containers(fake.Running("web")), webtest.Auth(auth.Config{Mode: auth.Proxy, TrustedProxies: loopback}))
+		s := webtest.Site{TB: t, URL: e.URL}
+		req := s.NewRequest("GET", "/api/containers", webtest.JSON)
+		req.Header.Add("Remote-User", "admin") // the client's
+		req.Header.Add("Remote-User", "carol") // the proxy's
+		if r := s.Send(req); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "more than one") {
+			t.Errorf("two values: status %d, want 403: %s", r.Status, r.Body)
+		}
+		if r := s.With("Remote-User", "admin, carol").Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusForbidden {
+			t.Errorf("a list: status %d, want 403", r.Status)
 		}
 	})
 	t.Run("from anywhere else", func(t *testing.T) {
@@ -535,4 +567,94 @@ func TestUnderTLSTheSessionCookieIsSecure(t *testing.T) {
 		}
 	}
 	t.Errorf("no Secure HttpOnly session cookie in %v", r.Header.Values("Set-Cookie"))
+}
+
+// from is a site whose requests a trusted proxy on loopback forwards for
+// the client at addr.
+func from(s webtest.Site, addr string) webtest.Site { return s.With("X-Forwarded-For", addr) }
+
+func TestFailuresFromElsewhereDoNotLockAUserOut(t *testing.T) {
+	e := signedIn(t, webtest.Auth(auth.Config{Mode: auth.Password, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}))
+	anon := webtest.Site{TB: t, URL: e.URL}
+	attacker := from(anon, "203.0.113.66")
+	for range 5 {
+		attacker.LoginForm(user, "guess")
+	}
+	if r := attacker.LoginForm(user, "guess"); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("the attacker's sixth try: status %d, want 429", r.Status)
+	}
+	// alice, from home, still signs in.
+	from(anon, "192.0.2.10").Login(user, password)
+	// Spread over addresses, failures reach the per-name limit (30), which
+	// then lets one try through every 4 s.
+	for i := range 30 {
+		from(anon, fmt.Sprintf("198.51.100.%d", i+1)).LoginForm(user, "guess")
+	}
+	if r := from(anon, "198.51.100.200").LoginForm(user, "guess"); r.Status != http.StatusTooManyRequests {
+		t.Errorf("past the per-name limit: status %d, want 429", r.Status)
+	}
+	// One IPv6 host holds a /64: its addresses share one budget.
+	v6 := webtest.Site{TB: t, URL: e.URL}
+	for i := range 10 {
+		from(v6, fmt.Sprintf("2001:db8:1:2::%x", i+1)).LoginForm(fmt.Sprintf("someone%d", i), "guess")
+	}
+	if r := from(v6, "2001:db8:1:2::ffff").LoginForm("someone-else", "guess"); r.Status != http.StatusTooManyRequests {
+		t.Errorf("an eleventh failure from the same /64: status %d, want 429", r.Status)
+	}
+}
+
+func TestWithAuthNoneARequestAProxyForwardsForAnotherMachineIsRefused(t *testing.T) {
+	e := webtest.New(t, webtest.Containers(fake.Running("web")),
+		webtest.Auth(auth.Config{Mode: auth.None, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}))
+	s := webtest.Site{TB: t, URL: e.URL}
+	if r := s.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusOK {
+		t.Errorf("from this machine: status %d, want 200", r.Status)
+	}
+	if r := from(s, "192.0.2.44").Post("/containers/web/stop", webtest.JSON); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "--auth none") {
+		t.Errorf("forwarded for 192.0.2.44: status %d, want 403: %s", r.Status, r.Body)
+	}
+	if got := e.Container("web").State; got != lifecycle.Running {
+		t.Errorf("web is %s, want running", got)
+	}
+}
+
+func TestAChunkedLoginBodyOverTheLimitIs413(t *testing.T) {
+	e := signedIn(t)
+	s := webtest.Site{TB: t, URL: e.URL}
+	req := s.NewRequest("POST", "/login", webtest.Form)
+	req.Body = io.NopCloser(strings.NewReader("username=" + strings.Repeat("a", web.MaxBody)))
+	req.ContentLength = -1 // chunked: the size is learnt while reading
+	if r := s.Send(req); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413: %s", r.Status, r.Body)
+	}
+}
+
+func TestTheSessionsPageListsLiveSessionsAndEndsThem(t *testing.T) {
+	e := signedIn(t)
+	old := e.Login(user, password)
+	if err := e.Accounts.SetPassword(context.Background(), user, "the new password"); err != nil {
+		t.Fatal(err)
+	}
+	s := e.Login(user, "the new password")
+	other := e.Login(user, "the new password")
+	rows := s.Get("/sessions").Doc().Find(`[data-testid="session"]`)
+	if rows.Length() != 2 {
+		t.Fatalf("%d sessions listed, want the two live ones (not the one the new password ended)", rows.Length())
+	}
+	if n := rows.Find("form").Length(); n != 1 {
+		t.Errorf("%d End buttons, want one: this session is marked, not ended from here", n)
+	}
+	end, _ := rows.Find("form").Attr("action")
+	if r := s.Post(end, webtest.Form); r.Status != http.StatusSeeOther {
+		t.Fatalf("end: status %d", r.Status)
+	}
+	if r := other.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusUnauthorized {
+		t.Errorf("the ended session: status %d, want 401", r.Status)
+	}
+	if r := old.Do("GET", "/api/containers", webtest.JSON); r.Status != http.StatusUnauthorized {
+		t.Errorf("the session of the old password: status %d, want 401", r.Status)
+	}
+	if r := s.Post(end, webtest.Form); r.Status != http.StatusNotFound {
+		t.Errorf("ending it again: status %d, want 404", r.Status)
+	}
 }

@@ -1,7 +1,8 @@
--- The people who may sign in. hash is an argon2id PHC string. gen grows
--- with every password change: a session records the gen it signed in
--- with, so changing a password (or deleting the user) ends its sessions,
--- even when another process made the change.
+-- The people who may sign in. hash is an argon2id PHC string. gen starts
+-- at the creation time and grows with every password change: a session
+-- records the gen it signed in with, so changing a password, or deleting
+-- the user (even to create it again), ends its sessions, whichever process
+-- made the change.
 CREATE TABLE users (
 	name       TEXT PRIMARY KEY,
 	hash       TEXT NOT NULL,

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 
@@ -45,8 +46,8 @@ func CheckName(what, name string) error {
 // CheckPassword validates a new password's length.
 func CheckPassword(pw string) error {
 	switch {
-	case len(pw) < MinPassword:
-		return fmt.Errorf("%w password: it has %d characters; use at least %d", ErrInvalid, len(pw), MinPassword)
+	case utf8.RuneCountInString(pw) < MinPassword:
+		return fmt.Errorf("%w password: it has %d characters; use at least %d", ErrInvalid, utf8.RuneCountInString(pw), MinPassword)
 	case len(pw) > MaxPassword:
 		return fmt.Errorf("%w password: use at most %d bytes", ErrInvalid, MaxPassword)
 	}
@@ -62,12 +63,28 @@ func hashPassword(pw string) (string, error) {
 	return argon2id.CreateHash(pw, hashParams)
 }
 
-// verifyPassword compares pw with a stored hash in constant time.
-func verifyPassword(pw, hash string) bool {
-	hashing <- struct{}{}
+// ErrBusy is a sign-in that waited too long for its turn to hash: the
+// server is flooded with sign-ins.
+var ErrBusy = errors.New("too many sign-ins at once")
+
+// hashWait bounds how long a sign-in waits for its turn to hash.
+const hashWait = 5 * time.Second
+
+// verifyPassword compares pw with a stored hash in constant time, once
+// its turn to hash comes (within hashWait, while ctx lasts).
+func verifyPassword(ctx context.Context, pw, hash string) (bool, error) {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
+	select {
+	case hashing <- struct{}{}:
+	case <-t.C:
+		return false, ErrBusy
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
 	defer func() { <-hashing }()
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
-	return err == nil && ok
+	return err == nil && ok, nil
 }
 
 // tokenPrefix marks podboard's tokens, so that a leaked one is easy to

@@ -69,8 +69,9 @@ const (
 type Principal struct {
 	Kind Kind
 	Who  string // user name, "token:NAME", the proxy's user, or the client address
-	// Session is the session's id (KindSession) or the token's name
-	// (KindToken): what ends the principal's live feeds when it goes.
+	// Session is the session's id (KindSession) or the token's hash
+	// (KindToken, never reused, unlike its name): what ends the
+	// principal's live feeds when it goes.
 	Session string
 }
 
@@ -109,7 +110,8 @@ type Auth struct {
 	now    func() time.Time
 	dummy  string // a hash to compare with when the user does not exist
 	byAddr *throttle
-	byUser *throttle
+	byPair *throttle // a user name from one address
+	byUser *throttle // a user name from anywhere
 }
 
 // SessionCookie is the name of the session cookie.
@@ -133,11 +135,15 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Auth, error) {
 	}
 	a := &Auth{
 		cfg: cfg, db: d, log: log, now: cfg.Now, dummy: dummy,
-		// Ten tries per address, then one every 6 s; five per user name,
-		// then one every 12 s: a guessing attack gets a few hundred tries
-		// an hour where a person who mistyped waits seconds.
+		// Ten failures per address, then one every 6 s; five per user name
+		// from one address, then one every 12 s; thirty per user name from
+		// anywhere, then one every 4 s. A guessing attack gets a few hundred
+		// tries an hour where a person who mistyped waits seconds, and
+		// someone failing on purpose from elsewhere cannot lock the user
+		// out for long.
 		byAddr: newThrottle(6*time.Second, 10),
-		byUser: newThrottle(12*time.Second, 5),
+		byPair: newThrottle(12*time.Second, 5),
+		byUser: newThrottle(4*time.Second, 30),
 	}
 	a.store = d.SessionStore(5 * time.Minute)
 	sm := scs.New()
@@ -154,7 +160,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Auth, error) {
 	sm.Cookie.Path = "/"
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		log.Error("session store", "err", err, "path", r.URL.Path)
-		http.Error(w, "podboard: the session store failed: "+err.Error(), http.StatusInternalServerError)
+		http.Error(w, "podboard: the session store failed; see the dashboard's log", http.StatusInternalServerError)
 	}
 	a.sm = sm
 	return a, nil
@@ -184,12 +190,19 @@ var ErrForbidden = errors.New("forbidden")
 // Authenticate says who r is from, or why not.
 func (a *Auth) Authenticate(r *http.Request) (Principal, error) {
 	ctx := r.Context()
-	if h := r.Header.Get("Authorization"); h != "" {
+	// Only a bearer token is ours: a proxy in front may pass on the Basic
+	// credentials it checked, which then say nothing to podboard.
+	if h := r.Header.Get("Authorization"); len(h) >= 6 && strings.EqualFold(h[:6], "bearer") {
 		return a.bearer(ctx, h)
 	}
 	switch a.cfg.Mode {
 	case None:
-		return Principal{Kind: KindNone, Who: ClientAddr(r, a.cfg.TrustedProxies).String()}, nil
+		// Loopback only: a proxy on this machine may forward others.
+		c := ClientAddr(r, a.cfg.TrustedProxies)
+		if !c.IsLoopback() {
+			return Principal{}, fmt.Errorf("%w: podboard runs with --auth none, for this machine only, and %s is another; sign-in (--auth password) is needed for it", ErrForbidden, c)
+		}
+		return Principal{Kind: KindNone, Who: c.String()}, nil
 	case Proxy:
 		return a.proxyUser(r)
 	}
@@ -214,17 +227,26 @@ func (a *Auth) bearer(ctx context.Context, h string) (Principal, error) {
 			a.log.Warn("record token use", "token", t.Name, "err", err)
 		}
 	}
-	return Principal{Kind: KindToken, Who: "token:" + t.Name, Session: t.Name}, nil
+	return Principal{Kind: KindToken, Who: "token:" + t.Name, Session: t.Hash}, nil
 }
 
 func (a *Auth) proxyUser(r *http.Request) (Principal, error) {
 	peer := peerAddr(r)
-	user := r.Header.Get(a.cfg.ProxyHeader)
+	values := r.Header.Values(a.cfg.ProxyHeader)
+	var user string
+	if len(values) > 0 {
+		user = values[0]
+	}
 	if !trusted(peer, a.cfg.TrustedProxies) {
 		return Principal{}, fmt.Errorf("%w: podboard is in proxy mode and %s is not a trusted proxy: reach it through your reverse proxy (trusted: %s)", ErrForbidden, peer, prefixes(a.cfg.TrustedProxies))
 	}
 	if user == "" {
 		return Principal{}, fmt.Errorf("%w: the proxy at %s sent no %s header", ErrUnauthenticated, peer, a.cfg.ProxyHeader)
+	}
+	// One value, set by the proxy: a proxy that adds its header rather
+	// than replacing it would pass on the client's own first.
+	if len(values) > 1 || strings.Contains(user, ",") {
+		return Principal{}, fmt.Errorf("%w: the request carries more than one %s value: the proxy must replace the client's header, not add to it", ErrForbidden, a.cfg.ProxyHeader)
 	}
 	if len(user) > 128 || strings.ContainsFunc(user, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return Principal{}, fmt.Errorf("%w: the proxy's %s header is not a user name", ErrForbidden, a.cfg.ProxyHeader)
@@ -304,35 +326,44 @@ func (a *Auth) Login(r *http.Request, name, password string) error {
 	ctx := r.Context()
 	now := a.now()
 	addr := ClientAddr(r, a.cfg.TrustedProxies).String()
-	wait, refundAddr := a.byAddr.take(addr, now)
-	if wait > 0 {
-		return &ThrottledError{Wait: wait}
+	client := ClientKey(r, a.cfg.TrustedProxies)
+	key := strings.ToLower(truncate(name, 64))
+	var refunds []func()
+	refund := func() {
+		for _, f := range refunds {
+			f()
+		}
 	}
-	key := strings.ToLower(name)
-	if len(key) > 64 {
-		key = key[:64]
-	}
-	wait, refundUser := a.byUser.take(key, now)
-	if wait > 0 {
-		refundAddr()
-		return &ThrottledError{Wait: wait}
+	for _, b := range []struct {
+		t   *throttle
+		key string
+	}{{a.byAddr, client}, {a.byPair, key + "\x00" + client}, {a.byUser, key}} {
+		wait, give := b.t.take(b.key, now)
+		if wait > 0 {
+			refund()
+			return &ThrottledError{Wait: wait}
+		}
+		refunds = append(refunds, give)
 	}
 	u, err := a.db.User(ctx, name)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		refundAddr()
-		refundUser()
+		refund()
 		return err
 	}
 	hash := u.Hash
 	if err != nil || len(password) > MaxPassword {
 		hash = a.dummy // the same work whether or not the user exists
 	}
-	if !verifyPassword(password, hash) || err != nil || len(password) > MaxPassword {
+	ok, verr := verifyPassword(ctx, password, hash)
+	if verr != nil {
+		refund()
+		return verr
+	}
+	if !ok || err != nil || len(password) > MaxPassword {
 		a.log.Warn("sign-in failed", "user", name, "from", addr)
 		return ErrBadLogin
 	}
-	refundAddr()
-	refundUser()
+	refund()
 	if err := a.sm.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -379,14 +410,18 @@ func (a *Auth) ListSessions(ctx context.Context) ([]Session, error) {
 	if a.cfg.Mode != Password {
 		return nil, nil
 	}
+	gens, err := a.gens(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Session
-	err := a.sm.Iterate(ctx, func(c context.Context) error {
+	err = a.sm.Iterate(ctx, func(c context.Context) error {
 		s := Session{
 			ID: a.sm.GetString(c, keySID), User: a.sm.GetString(c, keyUser),
 			Since: a.timeOf(c, keySince), Seen: a.timeOf(c, keySeen), Expires: a.sm.Deadline(c),
 			Addr: a.sm.GetString(c, keyAddr), Agent: a.sm.GetString(c, keyAgent),
 		}
-		if s.User == "" || a.over(s.Since, s.Seen, a.now()) != "" {
+		if !a.valid(c, gens) {
 			return nil // nobody signed in with it, or it has ended
 		}
 		out = append(out, s)
@@ -428,16 +463,12 @@ func (a *Auth) EndSession(ctx context.Context, id string) (bool, error) {
 func (a *Auth) Live(ctx context.Context) (func(Principal) bool, error) {
 	sessions := map[string]bool{}
 	if a.cfg.Mode == Password {
-		users, err := a.db.Users(ctx)
+		gens, err := a.gens(ctx)
 		if err != nil {
 			return nil, err
 		}
-		gens := map[string]int64{}
-		for _, u := range users {
-			gens[u.Name] = u.Gen
-		}
 		err = a.sm.Iterate(ctx, func(c context.Context) error {
-			if g, ok := gens[a.sm.GetString(c, keyUser)]; ok && g == a.sm.GetInt64(c, keyGen) && a.over(a.timeOf(c, keySince), a.timeOf(c, keySeen), a.now()) == "" {
+			if a.valid(c, gens) {
 				sessions[a.sm.GetString(c, keySID)] = true
 			}
 			return nil
@@ -452,7 +483,7 @@ func (a *Auth) Live(ctx context.Context) (func(Principal) bool, error) {
 		return nil, err
 	}
 	for _, t := range ts {
-		tokens[t.Name] = true
+		tokens[t.Hash] = true
 	}
 	return func(p Principal) bool {
 		switch p.Kind {
@@ -484,4 +515,26 @@ func (a *Auth) timeOf(ctx context.Context, key string) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n)
+}
+
+// gens maps every user to its Gen.
+func (a *Auth) gens(ctx context.Context) (map[string]int64, error) {
+	users, err := a.db.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gens := map[string]int64{}
+	for _, u := range users {
+		gens[u.Name] = u.Gen
+	}
+	return gens, nil
+}
+
+// valid reports whether the session in c still holds: its user exists
+// with the password it signed in with, and it has not passed its idle
+// timeout or its lifetime. It is session's check, for the sessions a
+// request did not bring.
+func (a *Auth) valid(c context.Context, gens map[string]int64) bool {
+	g, ok := gens[a.sm.GetString(c, keyUser)]
+	return ok && g == a.sm.GetInt64(c, keyGen) && a.over(a.timeOf(c, keySince), a.timeOf(c, keySeen), a.now()) == ""
 }

@@ -119,7 +119,7 @@ func TestTokensAndPasswordsAreStoredHashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(u.Hash, "$argon2id$") || strings.Contains(u.Hash, "a long password") || !verifyPassword("a long password", u.Hash) || verifyPassword("a long passwore", u.Hash) {
+	if !strings.HasPrefix(u.Hash, "$argon2id$") || strings.Contains(u.Hash, "a long password") || !must(verifyPassword(ctx, "a long password", u.Hash)) || must(verifyPassword(ctx, "a long passwore", u.Hash)) {
 		t.Errorf("hash %q is not an argon2id hash of the password", u.Hash)
 	}
 	tok, err := acc.AddToken(ctx, "ci")

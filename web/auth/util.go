@@ -69,6 +69,18 @@ func ClientAddr(r *http.Request, proxies []netip.Prefix) netip.Addr {
 	return peer
 }
 
+// ClientKey is the client as the limits count it: its IPv4 address, or the
+// /64 of its IPv6 address (one host commonly holds a whole /64, and would
+// otherwise have a fresh budget per address).
+func ClientKey(r *http.Request, proxies []netip.Prefix) string {
+	a := ClientAddr(r, proxies)
+	if a.Is6() && !a.IsLoopback() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 func prefixes(ps []netip.Prefix) string {
 	var s []string
 	for _, p := range ps {
