@@ -151,3 +151,12 @@ func TestUserAndTokenCommandsWorkWhileTheDashboardRuns(t *testing.T) {
 		t.Errorf("users left: %+v (%v), want only %s", us, err, testUser)
 	}
 }
+
+func TestWithNoUserTheLogSaysHowToCreateOne(t *testing.T) {
+	logs := &lockedBuffer{}
+	data := t.TempDir()
+	serveApp(t, fake.New(), testConfig(t, data, "fake://test", time.Hour), logs)
+	if want := "podboard user add NAME --password-stdin --data " + data; !strings.Contains(logs.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, logs.String())
+	}
+}

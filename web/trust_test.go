@@ -163,10 +163,19 @@ func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
 	}
 	// The page has no inline script or style for the policy to block, and
 	// htmx is configured not to evaluate code or inject styles.
+	for _, path := range []string{"/login", "/history", "/containers/web/history", "/sessions"} {
+		site := s
+		if path == "/login" {
+			site = anon
+		}
+		if n := site.Get(path).Doc().Find("script:not([src]), style, [style], [onclick], [onload], [hx-on]").Length(); n > 0 {
+			t.Errorf("%s has %d inline scripts, styles or handlers", path, n)
+		}
+	}
 	page := s.Get("/")
 	d := page.Doc()
-	if n := d.Find("script:not([src]), style, [style]").Length(); n > 0 {
-		t.Errorf("the page has %d inline scripts or styles", n)
+	if n := d.Find("script:not([src]), style, [style], [onclick], [onload], [hx-on]").Length(); n > 0 {
+		t.Errorf("the page has %d inline scripts, styles or handlers", n)
 	}
 	cfg, _ := d.Find(`meta[name="htmx-config"]`).Attr("content")
 	for _, want := range []string{`"allowEval":false`, `"allowScriptTags":false`, `"includeIndicatorStyles":false`} {
