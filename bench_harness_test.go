@@ -581,8 +581,12 @@ func cpuSteadiness(runs int) string {
 // adds to a request is measured on its own (BenchmarkActionStop/auth=…).
 func startBenchApp(t *testing.T, engine lifecycle.Engine) *testApp {
 	t.Helper()
-	return serveApp(t, engine, testConfig(t, t.TempDir(), "fake://bench", 5*time.Second, "--auth", "none"), nil)
+	return serveApp(t, engine, testConfig(t, t.TempDir(), "fake://bench", 5*time.Second, append([]string{"--auth", "none"}, benchFeedCaps...)...), nil)
 }
+
+// benchFeedCaps lift the live-feed caps (256 in all, 32 per client) above
+// the thousand pages the measurements open from one address.
+var benchFeedCaps = []string{"--max-feeds", "100000", "--max-feeds-per-client", "100000"}
 
 // stallMeter asks to sleep 1 ms again and again and records by how much
 // each sleep overshot: while the process as a whole cannot run (the
@@ -647,7 +651,7 @@ func benchNames(prefix string, n int) []string {
 }
 
 func procArgs(svc *podmantest.Service, data string) []string {
-	return []string{"--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data}
+	return append([]string{"--listen", "127.0.0.1:0", "--auth", "none", "--podman", svc.URI, "--data", data}, benchFeedCaps...)
 }
 
 // waitStates waits until every name is listed in state with no job.
