@@ -108,7 +108,6 @@ type Auth struct {
 	store  *sqlite3store.SQLite3Store
 	log    *slog.Logger
 	now    func() time.Time
-	dummy  string // a hash to compare with when the user does not exist
 	byAddr *throttle
 	byPair *throttle // a user name from one address
 	byUser *throttle // a user name from anywhere
@@ -126,15 +125,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Auth, error) {
 	if cfg.Mode == Proxy && len(cfg.TrustedProxies) == 0 {
 		return nil, fmt.Errorf("%w: --auth proxy needs --trusted-proxies, the addresses your reverse proxy connects from (for example 127.0.0.1/32)", ErrInvalid)
 	}
-	dummy, err := hashPassword(rand16())
-	if err != nil {
-		return nil, err
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	a := &Auth{
-		cfg: cfg, db: d, log: log, now: cfg.Now, dummy: dummy,
+		cfg: cfg, db: d, log: log, now: cfg.Now,
 		// Ten failures per address, then one every 6 s; five per user name
 		// from one address, then one every 12 s; thirty per user name from
 		// anywhere, then one every 4 s. A guessing attack gets a few hundred
@@ -352,7 +347,12 @@ func (a *Auth) Login(r *http.Request, name, password string) error {
 	}
 	hash := u.Hash
 	if err != nil || len(password) > MaxPassword {
-		hash = a.dummy // the same work whether or not the user exists
+		// The same work whether or not the user exists.
+		var derr error
+		if hash, derr = dummyHash(); derr != nil {
+			refund()
+			return derr
+		}
 	}
 	ok, verr := verifyPassword(ctx, password, hash)
 	if verr != nil {

@@ -6,7 +6,7 @@ import (
 )
 
 // BenchmarkVerifyPassword is the argon2id comparison one sign-in costs
-// (19 MiB, two passes): the price of a guess, and what the throttle and
+// (7 MiB, five passes): the price of a guess, and what the throttle and
 // the limit on hashes at once protect the server from.
 func BenchmarkVerifyPassword(b *testing.B) {
 	h, err := hashPassword("correct horse battery")
