@@ -39,16 +39,16 @@ func (e *timedEngine) timed(call func() error) error {
 	return err
 }
 
-func (e *timedEngine) Stop(ctx context.Context, name string) error {
-	return e.timed(func() error { return e.Engine.Stop(ctx, name) })
+func (e *timedEngine) Stop(ctx context.Context, name string, timeout int) error {
+	return e.timed(func() error { return e.Engine.Stop(ctx, name, timeout) })
 }
 
 func (e *timedEngine) Start(ctx context.Context, name string) error {
 	return e.timed(func() error { return e.Engine.Start(ctx, name) })
 }
 
-func (e *timedEngine) Restart(ctx context.Context, name string) error {
-	return e.timed(func() error { return e.Engine.Restart(ctx, name) })
+func (e *timedEngine) Restart(ctx context.Context, name string, timeout int) error {
+	return e.timed(func() error { return e.Engine.Restart(ctx, name, timeout) })
 }
 
 func (e *timedEngine) last() (begun, end time.Time) {

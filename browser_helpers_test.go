@@ -490,7 +490,8 @@ func rowShows(name, state, label string, disabled bool) string {
 		if (!r || r.hidden || r.dataset.state !== %s) return false;
 		var s = r.querySelector('[data-testid=state]');
 		if (!s || s.textContent.trim() !== %s) return false;
-		var b = r.querySelectorAll('button[data-op]:not([data-op=dismiss])');
+		// The force stop, the way out of a stop, is never disabled.
+		var b = r.querySelectorAll('button[data-op]:not([data-op=dismiss]):not([data-op=kill])');
 		if (b.length === 0) return false;
 		for (var i = 0; i < b.length; i++) if (b[i].disabled !== %t) return false;
 		return true;

@@ -53,6 +53,8 @@ type config struct {
 	maxFeedsPerClient int
 	historyKeep       time.Duration // 0: keep every job
 	readTimeout       time.Duration // for a whole request, body included
+	opGrace           time.Duration // past a stop's timeout, before the call is given up
+	startTimeout      time.Duration // how long a start may take
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -78,6 +80,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return nil
 	})
 	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
+	fs.DurationVar(&c.opGrace, "op-grace", envDuration(getenv, "PODBOARD_OP_GRACE", 60*time.Second), "how long past a stop's timeout to wait for Podman before giving the call up (env PODBOARD_OP_GRACE)")
+	fs.DurationVar(&c.startTimeout, "start-timeout", envDuration(getenv, "PODBOARD_START_TIMEOUT", 120*time.Second), "how long a start may take before the call is given up (env PODBOARD_START_TIMEOUT)")
 	mode := fs.String("auth", env("PODBOARD_AUTH", "password"), "password (sign in at /login), proxy (a trusted reverse proxy names the user) or none (loopback only) (env PODBOARD_AUTH)")
 	fs.StringVar(&c.authProxyHeader, "auth-proxy-header", env("PODBOARD_AUTH_PROXY_HEADER", "Remote-User"), "with --auth proxy: the header the proxy names the user in (env PODBOARD_AUTH_PROXY_HEADER)")
 	proxies := fs.String("trusted-proxies", env("PODBOARD_TRUSTED_PROXIES", ""), "comma-separated CIDRs your reverse proxy connects from (env PODBOARD_TRUSTED_PROXIES)")
@@ -145,6 +149,9 @@ func (c *config) parseSecurity(mode, proxies, hosts, origins, idle, lifetime str
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both to serve HTTPS")
 	}
+	if c.opGrace < time.Second || c.startTimeout < time.Second {
+		return errors.New("--op-grace and --start-timeout must be at least 1s")
+	}
 	if c.maxFeeds < 1 || c.maxFeedsPerClient < 1 {
 		return errors.New("--max-feeds and --max-feeds-per-client must be at least 1")
 	}
@@ -159,6 +166,13 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envInt(getenv func(string) string, name string, def int) int {
@@ -315,6 +329,7 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	a.hub = web.NewHub(log)
 	a.manager = lifecycle.NewManager(lifecycle.Config{
 		Store: a.store, Engine: engine, Notifier: a.hub, Incident: a.incidents, Logger: log,
+		OpGrace: cfg.opGrace, StartTimeout: cfg.startTimeout,
 	})
 	if jobs, err := a.manager.Recover(ctx); err != nil {
 		a.close()

@@ -19,14 +19,14 @@ import (
 
 const containerCols = `c.name, c.id, c.image, c.state, c.engine_state, c.exit_code,
 	c.created_at, c.started_at, c.finished_at, c.stop_timeout, c.error,
-	coalesce(c.job_id, 0), c.prev_state, c.version`
+	coalesce(c.job_id, 0), c.prev_state, c.version, c.waiting, c.health`
 
 const jobCols = `j.id, j.container, j.op, j.prev_state, j.outcome, j.error,
-	j.started_at, j.finished_at, j.stop_timeout, j.origin`
+	j.started_at, j.finished_at, j.stop_timeout, j.origin, j.note`
 
 const jobColsNullable = `j.id, coalesce(j.container, ''), coalesce(j.op, ''), coalesce(j.prev_state, ''),
 	coalesce(j.outcome, ''), coalesce(j.error, ''), coalesce(j.started_at, 0),
-	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, '')`
+	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, ''), coalesce(j.note, '')`
 
 const (
 	// One container with its running job, so a page can show how long an
@@ -42,15 +42,15 @@ const (
 
 	sqlInsertJob = `INSERT INTO jobs (container, op, prev_state, outcome, error, started_at, finished_at, stop_timeout, origin)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlEndJob = `UPDATE jobs SET outcome = ?, error = ?, finished_at = ? WHERE id = ?`
+	sqlEndJob = `UPDATE jobs SET outcome = ?, error = ?, finished_at = ?, note = ? WHERE id = ?`
 
 	// A whole row, written only over the version it was computed from.
 	sqlWriteRow = `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?, exit_code = ?,
 		created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, error = ?,
-		job_id = ?, prev_state = ?, version = ? WHERE name = ? AND version = ?`
+		job_id = ?, prev_state = ?, version = ?, waiting = ?, health = ? WHERE name = ? AND version = ?`
 	sqlInsertRow = `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
-		created_at, started_at, finished_at, stop_timeout, error, job_id, prev_state, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
+		created_at, started_at, finished_at, stop_timeout, error, job_id, prev_state, version, waiting, health)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
 	sqlDeleteRow = `DELETE FROM containers WHERE name = ? AND version = ?`
 
 	// At most ? jobs that ended before ? and that no container carries:

@@ -25,7 +25,7 @@ type containerRow struct {
 func (r *containerRow) dest() []any {
 	return []any{&r.c.Name, &r.c.ID, &r.c.Image, &r.state, &r.c.EngineState, &r.c.ExitCode,
 		&r.created, &r.started, &r.finished, &r.c.StopTimeout, &r.c.Error,
-		&r.c.JobID, &r.prev, &r.c.Version}
+		&r.c.JobID, &r.prev, &r.c.Version, &r.c.Waiting, &r.c.Health}
 }
 
 func (r *containerRow) container() lifecycle.Container {
@@ -45,7 +45,7 @@ func scanContainer(s scanner) (lifecycle.Container, error) {
 		jOp, jPrev, jo      string
 	)
 	err := s.Scan(append(row.dest(),
-		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin)...)
+		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin, &j.Note)...)
 	if err != nil {
 		return lifecycle.Container{}, err
 	}
@@ -65,7 +65,7 @@ func scanJob(s scanner) (lifecycle.Job, error) {
 		started, finished int64
 		op, prev, outcome string
 	)
-	err := s.Scan(&j.ID, &j.Container, &op, &prev, &outcome, &j.Error, &started, &finished, &j.StopTimeout, &j.Origin)
+	err := s.Scan(&j.ID, &j.Container, &op, &prev, &outcome, &j.Error, &started, &finished, &j.StopTimeout, &j.Origin, &j.Note)
 	j.Op, j.PrevState, j.Outcome = lifecycle.Op(op), lifecycle.State(prev), lifecycle.JobOutcome(outcome)
 	j.StartedAt, j.FinishedAt = fromNanos(started), fromNanos(finished)
 	return j, err
@@ -219,7 +219,7 @@ func (ch *change) write(stmt *sql.Stmt, next lifecycle.Container, cur int64) (li
 	c := next
 	res, err := stmt.ExecContext(ch.ctx, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
-		nullJob(c.JobID), c.PrevState, v, c.Name, cur)
+		nullJob(c.JobID), c.PrevState, v, c.Waiting, c.Health, c.Name, cur)
 	if err != nil {
 		return next, false, fmt.Errorf("db: unable to write container %s: %w", c.Name, err)
 	}
@@ -252,7 +252,9 @@ func (db *DB) BeginJob(ctx context.Context, name string, decide func(lifecycle.C
 		if j.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		next.JobID = j.ID
+		if next.JobID == 0 {
+			next.JobID = j.ID // else the job runs beside the one the row carries
+		}
 		if _, ok, err := ch.write(ch.stmt(db.st.writeRow), next, cur.Version); err != nil || !ok {
 			return cmp.Or(err, fmt.Errorf("db: %s changed while its job began", name))
 		}
@@ -271,7 +273,7 @@ func (db *DB) EndJob(ctx context.Context, job lifecycle.Job, settle func(lifecyc
 	var c lifecycle.Container
 	var ok bool
 	err := db.change(ctx, func(ch *change) error {
-		if _, err := ch.stmt(db.st.endJob).ExecContext(ctx, job.Outcome, job.Error, nanos(job.FinishedAt), job.ID); err != nil {
+		if _, err := ch.stmt(db.st.endJob).ExecContext(ctx, job.Outcome, job.Error, nanos(job.FinishedAt), job.Note, job.ID); err != nil {
 			return fmt.Errorf("db: unable to end job %d: %w", job.ID, err)
 		}
 		cur, err := ch.container(job.Container)
@@ -310,6 +312,16 @@ func (ch *change) delete(name string, cur int64) (lifecycle.Container, bool, err
 	}
 	v, err := ch.next()
 	return lifecycle.Container{Name: name, Version: v}, err == nil, err
+}
+
+// NoteJob implements lifecycle.Store.
+func (db *DB) NoteJob(ctx context.Context, id int64, note string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET note = ? WHERE id = ?`, note, id); err != nil {
+			return fmt.Errorf("db: unable to note job %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // UpdateContainer implements lifecycle.Store.
@@ -401,7 +413,7 @@ func (ch *change) insert(stmt *sql.Stmt, c *lifecycle.Container) (bool, error) {
 	}
 	res, err := stmt.ExecContext(ch.ctx, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
-		nullJob(0), "", v)
+		nullJob(0), "", v, c.Waiting, c.Health)
 	if err != nil {
 		return false, fmt.Errorf("db: unable to insert %s: %w", c.Name, err)
 	}

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,7 +24,12 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, run, err := h.lc.Begin(r.Context(), name, op, origin(r))
+	opts, err := options(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c, run, err := h.lc.BeginWith(r.Context(), name, op, origin(r), opts)
 	if err != nil {
 		h.refuse(w, r, c, err)
 		return
@@ -32,6 +39,23 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 	defer run()
 	h.answer(w, r, http.StatusAccepted, c)
 	_ = http.NewResponseController(w).Flush()
+}
+
+// options reads a script's choices from the query: ?signal= for a kill,
+// ?timeout=SECONDS for a stop or a restart. lifecycle checks that they fit
+// the operation.
+func options(r *http.Request) (lifecycle.Options, error) {
+	var o lifecycle.Options
+	q := r.URL.Query()
+	o.Signal = q.Get("signal")
+	if t := q.Get("timeout"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return o, fmt.Errorf("%w: timeout %q: want a number of seconds", lifecycle.ErrInvalid, t)
+		}
+		o.Timeout = &n
+	}
+	return o, nil
 }
 
 // answer shows c after a request changed it: htmx gets the row, a script

@@ -23,6 +23,8 @@ func classify(err error) (int, string) {
 		return http.StatusConflict, "Not possible now"
 	case errors.Is(err, lifecycle.ErrUnreachable):
 		return http.StatusServiceUnavailable, "Podman unreachable"
+	case errors.Is(err, lifecycle.ErrLost):
+		return http.StatusServiceUnavailable, "Connection to Podman lost"
 	case errors.Is(err, lifecycle.ErrTimeout):
 		return http.StatusGatewayTimeout, "Podman did not answer in time"
 	}
@@ -34,7 +36,7 @@ func classify(err error) (int, string) {
 func message(err error) string {
 	s := err.Error()
 	for _, sentinel := range []error{lifecycle.ErrInvalid, lifecycle.ErrNotFound, lifecycle.ErrBusy,
-		lifecycle.ErrState, lifecycle.ErrUnreachable, lifecycle.ErrTimeout} {
+		lifecycle.ErrState, lifecycle.ErrUnreachable, lifecycle.ErrTimeout, lifecycle.ErrLost} {
 		s = strings.TrimPrefix(s, sentinel.Error()+": ")
 	}
 	return s

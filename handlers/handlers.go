@@ -22,7 +22,7 @@ import (
 type Lifecycle interface {
 	// Begin stores and announces op's transitional state; run starts the
 	// engine call, after the answer is written.
-	Begin(ctx context.Context, name string, op lifecycle.Op, origin string) (c lifecycle.Container, run func(), err error)
+	BeginWith(ctx context.Context, name string, op lifecycle.Op, origin string, opts lifecycle.Options) (c lifecycle.Container, run func(), err error)
 	Container(ctx context.Context, name string) (lifecycle.Container, error)
 	Containers(ctx context.Context) ([]lifecycle.Container, error)
 	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)

@@ -19,4 +19,7 @@ var (
 	ErrUnreachable = errors.New("podman unreachable")
 	// ErrTimeout: the engine did not answer within the time a caller allows.
 	ErrTimeout = errors.New("podman did not answer in time")
+	// ErrLost: the connection to the engine broke during a call, after the
+	// request was sent: the call may or may not have done its work.
+	ErrLost = errors.New("connection to podman lost")
 )

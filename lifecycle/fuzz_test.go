@@ -17,7 +17,7 @@ func FuzzParseOp(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		op, err := lifecycle.ParseOp(s)
-		known := s == "stop" || s == "start" || s == "restart"
+		known := s == "stop" || s == "start" || s == "restart" || s == "kill"
 		switch {
 		case known && (err != nil || string(op) != s):
 			t.Fatalf("ParseOp(%q) = %q, %v; want the op", s, op, err)

@@ -31,13 +31,24 @@ type Manager struct {
 
 	lookupTimeout time.Duration
 	scanTimeout   time.Duration
+	opGrace       time.Duration
+	startTimeout  time.Duration
 
 	scanErr   atomic.Pointer[error]
 	healthSeq atomic.Int64
 
-	jobs    sync.WaitGroup
-	running sync.Map // job ID → Job, the jobs this process runs
-	launch  launcher
+	jobs      sync.WaitGroup
+	abandoned sync.WaitGroup // calls given up, whose late answer is awaited
+	running   sync.Map       // job ID → Job, the jobs this process runs
+	forced    sync.Map       // stop or restart job ID → forced, while a kill ends it
+	launch    launcher
+}
+
+// forced is a kill begun during a stop or a restart.
+type forced struct {
+	kill int64 // the kill's job
+	by   string
+	at   time.Time
 }
 
 // Config holds a Manager's dependencies.
@@ -50,10 +61,17 @@ type Config struct {
 	Now      func() time.Time
 
 	// LookupTimeout bounds the engine call made when an operation names a
-	// container the dashboard has not scanned yet. Default 5 s.
+	// container the dashboard has not scanned yet, which the operator's
+	// click waits for. Default 900 ms.
 	LookupTimeout time.Duration
 	// ScanTimeout bounds each engine call of a scan. Default 10 s.
 	ScanTimeout time.Duration
+	// OpGrace is how long past a stop's timeout (when Podman kills the
+	// container) the dashboard waits for Podman's answer before giving the
+	// call up. Default 60 s.
+	OpGrace time.Duration
+	// StartTimeout is how long a start may take. Default 120 s.
+	StartTimeout time.Duration
 }
 
 // NewManager returns a Manager using cfg.
@@ -67,6 +85,8 @@ func NewManager(cfg Config) *Manager {
 		now:           cfg.Now,
 		lookupTimeout: cfg.LookupTimeout,
 		scanTimeout:   cfg.ScanTimeout,
+		opGrace:       cfg.OpGrace,
+		startTimeout:  cfg.StartTimeout,
 	}
 	if m.notify == nil {
 		m.notify = NotifierFunc(func(Event) {})
@@ -78,7 +98,13 @@ func NewManager(cfg Config) *Manager {
 		m.now = time.Now
 	}
 	if m.lookupTimeout <= 0 {
-		m.lookupTimeout = 5 * time.Second
+		m.lookupTimeout = 900 * time.Millisecond
+	}
+	if m.opGrace <= 0 {
+		m.opGrace = 60 * time.Second
+	}
+	if m.startTimeout <= 0 {
+		m.startTimeout = 120 * time.Second
 	}
 	if m.scanTimeout <= 0 {
 		m.scanTimeout = 10 * time.Second
@@ -132,14 +158,26 @@ func (m *Manager) Do(ctx context.Context, name string, op Op, origin string) (Co
 // ErrNotFound, and ErrUnreachable or ErrTimeout when the container was not
 // scanned yet and the engine could not be asked about it.
 func (m *Manager) Begin(ctx context.Context, name string, op Op, origin string) (c Container, run func(), err error) {
+	return m.BeginWith(ctx, name, op, origin, Options{})
+}
+
+// BeginWith is Begin with the caller's options: a kill's signal, a stop
+// timeout for this call.
+func (m *Manager) BeginWith(ctx context.Context, name string, op Op, origin string, opts Options) (c Container, run func(), err error) {
 	if err := ValidateName(name); err != nil {
 		return Container{}, nil, err
 	}
 	if op.Transitional() == "" {
 		return Container{}, nil, fmt.Errorf("%w: unknown operation %q", ErrInvalid, op)
 	}
+	if err := opts.check(op); err != nil {
+		return Container{}, nil, err
+	}
+	if opts.Signal != "" {
+		opts.Signal, _ = ParseSignal(opts.Signal)
+	}
 	m.launch.enter()
-	c, job, err := m.begin(ctx, name, op, origin)
+	c, job, err := m.begin(ctx, name, op, origin, opts)
 	if err != nil {
 		m.launch.leave(nil)
 		return c, nil, err
@@ -148,21 +186,34 @@ func (m *Manager) Begin(ctx context.Context, name string, op Op, origin string) 
 	return c, func() { once.Do(func() { m.launch.leave(func() { m.run(job) }) }) }, nil
 }
 
-func (m *Manager) begin(ctx context.Context, name string, op Op, origin string) (Container, Job, error) {
-	c, job, err := m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
+func (m *Manager) begin(ctx context.Context, name string, op Op, origin string, opts Options) (Container, Job, error) {
+	c, job, err := m.store.BeginJob(ctx, name, beginRule(op, origin, opts, m.now()))
 	if errors.Is(err, ErrNotFound) {
 		// Podman may know a container the scan has not seen yet.
 		if err := m.adopt(ctx, name); err != nil {
 			return Container{}, Job{}, err
 		}
-		c, job, err = m.store.BeginJob(ctx, name, beginRule(op, origin, m.now()))
+		c, job, err = m.store.BeginJob(ctx, name, beginRule(op, origin, opts, m.now()))
 	}
 	if err != nil {
 		return c, job, err
 	}
 	m.notify.Notify(changed(Update, c))
-	m.record(job.StartedAt, op, "BEGIN", name, fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin))
-	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState)
+	detail := fmt.Sprintf("job %d, was %s, from %s", job.ID, job.PrevState, origin)
+	switch {
+	case op == Kill:
+		detail += ", " + job.Signal
+	case job.TimeoutSet:
+		detail += fmt.Sprintf(", stop timeout %d s", job.StopTimeout)
+	}
+	if c.JobID != job.ID {
+		// A kill during the stop (or restart) job the row carries: that
+		// job ends as Podman's call returns, force-stopped.
+		m.forced.Store(c.JobID, forced{kill: job.ID, by: origin, at: job.StartedAt})
+		detail += fmt.Sprintf(", during job %d", c.JobID)
+	}
+	m.record(job.StartedAt, op, "BEGIN", name, detail)
+	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState, "user", origin)
 
 	m.jobs.Add(1)
 	m.running.Store(job.ID, job)
@@ -177,7 +228,7 @@ func (m *Manager) adopt(ctx context.Context, name string) error {
 	o, err := m.engine.Inspect(ctx, name)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w: looking up %s took longer than %s", ErrTimeout, name, m.lookupTimeout)
+			return fmt.Errorf("%w: %s is not in the table yet, and Podman did not say within %s whether it exists (Podman may be busy or hung): nothing was done", ErrTimeout, name, m.lookupTimeout)
 		}
 		return err
 	}
@@ -194,18 +245,106 @@ func (m *Manager) adopt(ctx context.Context, name string) error {
 // run is the background half of an operation. Its context has no deadline
 // and is not tied to the request or to shutdown: a stop must get the
 // container's whole stop timeout.
+//
+// A call that has not returned by its deadline (deadline) is given up:
+// the job ends timed out, the row goes back to the scan, and the call's
+// late answer, if it comes, goes to the job's history only.
 func (m *Manager) run(job Job) {
 	defer m.jobs.Done()
 	defer m.running.Delete(job.ID)
-	err := call(context.Background(), m.engine, job.Op, job.Container)
-	m.finish(job, err)
+	answer := make(chan error, 1)
+	go func() { answer <- call(context.Background(), m.engine, job) }()
+	limit := m.deadline(job)
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case err := <-answer:
+		m.finish(job, err)
+	case <-t.C:
+		m.giveUp(job, limit)
+		m.abandoned.Add(1)
+		go m.late(job, answer)
+	}
+}
+
+// deadline is how long a job's engine call may take: a stop its stop
+// timeout (after which Podman kills) and the grace, a start the start
+// timeout, a restart both, a kill the grace.
+func (m *Manager) deadline(job Job) time.Duration {
+	stop := time.Duration(job.StopTimeout) * time.Second
+	if stop <= 0 && !job.TimeoutSet {
+		stop = 10 * time.Second // Podman's default stop timeout
+	}
+	switch job.Op {
+	case Stop:
+		return stop + m.opGrace
+	case Start:
+		return m.startTimeout
+	case Restart:
+		return stop + m.opGrace + m.startTimeout
+	}
+	return m.opGrace
+}
+
+// giveUp ends a job whose call did not return within limit.
+func (m *Manager) giveUp(job Job, limit time.Duration) {
+	now := m.now()
+	msg := fmt.Sprintf("Podman did not answer within %s", limit.Round(time.Second))
+	if m.end(ended(job, JobTimedOut, msg, now), waitRule(msg+"; waiting for Podman")) {
+		m.record(now, job.Op, "TIMEOUT", job.Container, fmt.Sprintf("job %d, %s; the call was given up and the state is re-read from Podman", job.ID, msg))
+		m.log.Warn("operation timed out", "op", job.Op, "container", job.Container, "job", job.ID, "after", limit)
+	}
+	m.forced.Delete(job.ID)
+}
+
+// late records the answer of a call given up, in the job's history only:
+// the row has long been the scan's.
+func (m *Manager) late(job Job, answer <-chan error) {
+	defer m.abandoned.Done()
+	err := <-answer
+	took := m.now().Sub(job.StartedAt).Round(time.Millisecond)
+	note := fmt.Sprintf("Podman answered %s after it began: ok", took)
+	if err != nil {
+		note = fmt.Sprintf("Podman answered %s after it began: %v", took, err)
+	}
+	if err := m.store.NoteJob(context.Background(), job.ID, note); err != nil {
+		m.log.Warn("record a late answer", "job", job.ID, "err", err)
+		return
+	}
+	m.record(m.now(), job.Op, "LATE", job.Container, fmt.Sprintf("job %d, %s", job.ID, note))
 }
 
 // finish writes the outcome of job and announces it.
 func (m *Manager) finish(job Job, opErr error) {
 	now := m.now()
 	took := now.Sub(job.StartedAt).Round(time.Millisecond)
+	if f, ok := m.forced.LoadAndDelete(job.ID); ok {
+		// A kill ended this stop: Podman's stop returns once the container
+		// is gone, whatever it answers then.
+		f := f.(forced)
+		job.Note = fmt.Sprintf("force-stopped by %s after %s", f.by, f.at.Sub(job.StartedAt).Round(time.Second))
+		done := ended(job, JobForceStopped, "", now)
+		if opErr != nil {
+			done.Note += "; Podman's " + string(job.Op) + " answered: " + opErr.Error()
+		}
+		if m.end(done, succeededRule(job.Op, now)) {
+			m.record(now, job.Op, "FORCED", job.Container, fmt.Sprintf("job %d, %s, %s", job.ID, done.Note, took))
+			m.log.Info("operation force-stopped", "op", job.Op, "container", job.Container, "job", job.ID, "by", f.by, "took", took)
+		}
+		return
+	}
+	if job.Op == Kill && opErr != nil {
+		m.unforce(job.ID)
+	}
 	switch {
+	case errors.Is(opErr, ErrLost):
+		// The call may have done its work: the outcome is unknown, not a
+		// failure. The row waits for Podman's word.
+		msg := fmt.Sprintf("connection to Podman lost after %s", took)
+		if m.end(ended(job, JobLost, msg, now), waitRule(msg+"; waiting for Podman")) {
+			m.record(now, job.Op, "LOST", job.Container, fmt.Sprintf("job %d, %s; state re-read from Podman", job.ID, msg))
+			m.log.Warn("operation outcome unknown", "op", job.Op, "container", job.Container, "job", job.ID, "err", opErr)
+		}
 	case opErr == nil:
 		done := ended(job, JobSucceeded, "", now)
 		if m.end(done, succeededRule(job.Op, now)) {
@@ -220,6 +359,17 @@ func (m *Manager) finish(job Job, opErr error) {
 		msg := opErr.Error()
 		m.fail(ended(job, JobFailed, msg, now), revertRule(msg))
 	}
+}
+
+// unforce forgets the kill job kill, which failed: the stop it was to end
+// goes on as a stop.
+func (m *Manager) unforce(kill int64) {
+	m.forced.Range(func(k, v any) bool {
+		if v.(forced).kill == kill {
+			m.forced.Delete(k)
+		}
+		return true
+	})
 }
 
 // fail stores a job's failure, logs it and announces it.
@@ -288,6 +438,20 @@ func (m *Manager) Running() []Job {
 func (m *Manager) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { m.jobs.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// WaitAbandoned blocks until the calls given up have answered and their
+// late answers are recorded, or ctx is done. Shutdown does not wait for
+// them (Podman may never answer); tests do.
+func (m *Manager) WaitAbandoned(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { m.abandoned.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil

@@ -126,7 +126,7 @@ func TestSecondOperationWhileOneRunsIsRefused(t *testing.T) {
 	if _, err := e.Manager.Do(context.Background(), "node", lifecycle.Stop, "test"); err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range lifecycle.Ops {
+	for _, op := range []lifecycle.Op{lifecycle.Stop, lifecycle.Start, lifecycle.Restart} { // a kill is the way out: see wayout_test.go
 		c, err := e.Manager.Do(context.Background(), "node", op, "test")
 		if !errors.Is(err, lifecycle.ErrBusy) {
 			t.Fatalf("%s during a stop: err = %v, want ErrBusy", op, err)
@@ -220,7 +220,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	if _, err := lifecycle.ParseOp("kill"); !errors.Is(err, lifecycle.ErrInvalid) {
+	if _, err := lifecycle.ParseOp("nuke"); !errors.Is(err, lifecycle.ErrInvalid) {
 		t.Fatalf("ParseOp(kill) = %v, want ErrInvalid", err)
 	}
 }

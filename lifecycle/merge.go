@@ -40,6 +40,9 @@ type ScanWrite struct {
 //   - a stored container whose observed fields differ is updated;
 //   - a container with an operation in flight is left alone: its
 //     transitional state belongs to the job until the job's final write;
+//   - a container waiting for Podman's word (its call's connection broke,
+//     or Podman did not answer in time) takes Podman's state, even when
+//     no field differs, and stops waiting;
 //   - nothing is written when nothing changed.
 //
 // stored must have been read before observed was listed: the version of each
@@ -66,7 +69,8 @@ func Merge(stored []Container, observed []Observed) []ScanWrite {
 		}
 		next := *cur
 		applyObserved(&next, o)
-		if !sameObservedFields(*cur, next) {
+		next.Waiting = ""
+		if cur.Waiting != "" || !sameObservedFields(*cur, next) {
 			writes = append(writes, ScanWrite{Kind: Update, Container: next, Version: cur.Version})
 		}
 	}
@@ -96,6 +100,7 @@ func applyObserved(c *Container, o Observed) {
 	c.CreatedAt = o.CreatedAt
 	c.StartedAt = o.StartedAt
 	c.FinishedAt = o.FinishedAt
+	c.Health = o.Health
 	if o.StopTimeout > 0 {
 		c.StopTimeout = o.StopTimeout
 	}
@@ -110,5 +115,6 @@ func sameObservedFields(a, b Container) bool {
 		a.CreatedAt.Equal(b.CreatedAt) &&
 		a.StartedAt.Equal(b.StartedAt) &&
 		a.FinishedAt.Equal(b.FinishedAt) &&
-		a.StopTimeout == b.StopTimeout
+		a.StopTimeout == b.StopTimeout &&
+		a.Health == b.Health
 }

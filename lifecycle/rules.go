@@ -12,9 +12,33 @@ import (
 // beginRule decides whether op may start on a container now and, if so,
 // returns the row it starts with and its job: the transitional state, the
 // state to revert to, and the last failure cleared (a new attempt starts).
-func beginRule(op Op, origin string, now time.Time) func(Container) (Container, Job, error) {
+//
+// A kill during the dashboard's own stop or restart is the exception to
+// "one operation at a time": it is a job of its own that leaves the row to
+// the stop, which ends as Podman's stop returns (next.JobID keeps the
+// stop's job, which tells the store not to hand the row to the kill).
+func beginRule(op Op, origin string, opts Options, now time.Time) func(Container) (Container, Job, error) {
 	return func(c Container) (Container, Job, error) {
+		job := Job{
+			Container:   c.Name,
+			Op:          op,
+			PrevState:   c.State,
+			Outcome:     JobRunning,
+			StartedAt:   now,
+			StopTimeout: c.StopTimeout,
+			Origin:      origin,
+			Signal:      opts.Signal,
+		}
+		if opts.Timeout != nil {
+			job.StopTimeout, job.TimeoutSet = *opts.Timeout, true
+		}
+		if op == Kill && job.Signal == "" {
+			job.Signal = "SIGKILL"
+		}
 		if c.Busy() {
+			if op == Kill && (c.State == Stopping || c.State == Restarting) {
+				return c, job, nil
+			}
 			return c, Job{}, fmt.Errorf("%w: %s is already %s", ErrBusy, c.Name, c.State.Label())
 		}
 		if !op.AllowedFrom(c.State) {
@@ -24,16 +48,29 @@ func beginRule(op Op, origin string, now time.Time) func(Container) (Container, 
 		next.PrevState = c.State
 		next.State = op.Transitional()
 		next.Error = ""
-		job := Job{
-			Container:   c.Name,
-			Op:          op,
-			PrevState:   c.State,
-			Outcome:     JobRunning,
-			StartedAt:   now,
-			StopTimeout: c.StopTimeout,
-			Origin:      origin,
-		}
+		next.Waiting = ""
 		return next, job, nil
+	}
+}
+
+// Options are a caller's choices for one operation.
+type Options struct {
+	// Signal is the signal a kill sends ("" for SIGKILL); see ParseSignal.
+	Signal string
+	// Timeout overrides the container's stop timeout for a stop or a
+	// restart, in seconds; nil keeps the container's own.
+	Timeout *int
+}
+
+// waitRule settles a container whose operation's outcome is unknown (the
+// connection broke, Podman did not answer in time): it stays in its
+// transitional state, no longer carried by the job, with why; the next
+// successful scan takes Podman's state.
+func waitRule(why string) func(Container) (Container, bool) {
+	return func(c Container) (Container, bool) {
+		c.Waiting = why
+		c.JobID, c.PrevState, c.Job = 0, "", nil
+		return c, false
 	}
 }
 
@@ -50,7 +87,7 @@ func succeededRule(op Op, now time.Time) func(Container) (Container, bool) {
 		case Stopped:
 			c.FinishedAt = now
 		}
-		c.Error = ""
+		c.Error, c.Waiting = "", ""
 		c.JobID, c.PrevState, c.Job = 0, "", nil
 		return c, false
 	}

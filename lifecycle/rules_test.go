@@ -20,6 +20,12 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 	tests := map[Op]map[State]want{
 		Stop: {
 			Running: {true, Stopping, Stopped}, Paused: {true, Stopping, Stopped},
+			// A stop begun outside podboard, which a stop may join.
+			Stopping: {true, Stopping, Stopped},
+		},
+		Kill: {
+			Running: {true, Stopping, Stopped}, Paused: {true, Stopping, Stopped},
+			Stopping: {true, Stopping, Stopped}, Restarting: {true, Stopping, Stopped},
 		},
 		Start: {
 			Stopped: {true, Starting, Running},
@@ -29,7 +35,6 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 		},
 		// Unknown operations (a typo, an operation of a later version) are
 		// never allowed from any state.
-		"kill":     {},
 		"restrat":  {},
 		"":         {},
 		"STOP":     {},
@@ -45,7 +50,7 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 					t.Fatalf("AllowedFrom = %v, want %v", got, w.allowed)
 				}
 				cur := Container{Name: "web", State: s, StopTimeout: 600, Error: "old failure", Version: 7}
-				next, job, err := beginRule(op, "10.0.0.1", now)(cur)
+				next, job, err := beginRule(op, "10.0.0.1", Options{}, now)(cur)
 				if !w.allowed {
 					if !errors.Is(err, ErrState) || next != cur {
 						t.Fatalf("begin = %+v, %v; want ErrState and the row unchanged", next, err)
@@ -58,13 +63,16 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 				if next.State != w.transitional || op.Transitional() != w.transitional || !next.State.Transitional() {
 					t.Errorf("transitional state %q, want %q", next.State, w.transitional)
 				}
-				if got := next.State.InFlight(); got != op {
+				if got := next.State.InFlight(); got != op && !(op == Kill && got == Stop) {
 					t.Errorf("%q shows %q in flight, want %q", next.State, got, op)
 				}
 				if next.PrevState != s || next.Error != "" {
 					t.Errorf("begun row %+v: want prev state %q and the old failure cleared", next, s)
 				}
 				wantJob := Job{Container: "web", Op: op, PrevState: s, Outcome: JobRunning, StartedAt: now, StopTimeout: 600, Origin: "10.0.0.1"}
+				if op == Kill {
+					wantJob.Signal = "SIGKILL"
+				}
 				if job != wantJob {
 					t.Errorf("job %+v, want %+v", job, wantJob)
 				}
@@ -92,17 +100,88 @@ func TestOnlyTransitionalStatesHaveAnOperationInFlight(t *testing.T) {
 
 func TestAnOperationOnABusyContainerIsRefusedWhateverItsState(t *testing.T) {
 	for _, op := range Ops {
-		cur := Container{Name: "web", State: Running, JobID: 3, PrevState: Running}
-		if _, _, err := beginRule(op, "", time.Now())(cur); !errors.Is(err, ErrBusy) {
-			t.Errorf("%s on a busy container: %v, want ErrBusy", op, err)
+		for _, s := range []State{Running, Starting} {
+			cur := Container{Name: "web", State: s, JobID: 3, PrevState: Running}
+			if _, _, err := beginRule(op, "", Options{}, time.Now())(cur); !errors.Is(err, ErrBusy) {
+				t.Errorf("%s on a busy %s container: %v, want ErrBusy", op, s, err)
+			}
 		}
+	}
+	for _, op := range []Op{Stop, Start, Restart} {
+		cur := Container{Name: "web", State: Stopping, JobID: 3, PrevState: Running}
+		if _, _, err := beginRule(op, "", Options{}, time.Now())(cur); !errors.Is(err, ErrBusy) {
+			t.Errorf("%s during the dashboard's stop: %v, want ErrBusy", op, err)
+		}
+	}
+}
+
+// A kill during the dashboard's own stop or restart runs beside it: the
+// row stays the stop's (its job, its state), the kill is a job of its own.
+func TestAKillDuringAStopOrRestartLeavesTheRowToIt(t *testing.T) {
+	for _, s := range []State{Stopping, Restarting} {
+		cur := Container{Name: "web", State: s, JobID: 3, PrevState: Running, StopTimeout: 600}
+		next, job, err := beginRule(Kill, "alice", Options{Signal: "SIGKILL"}, time.Now())(cur)
+		if err != nil {
+			t.Fatalf("kill during %s: %v", s, err)
+		}
+		if next != cur {
+			t.Errorf("kill during %s changed the row: %+v", s, next)
+		}
+		if job.Op != Kill || job.PrevState != s || job.Origin != "alice" || job.Signal != "SIGKILL" {
+			t.Errorf("kill job %+v", job)
+		}
+	}
+}
+
+func TestAnUnknownOutcomeKeepsTheRowTransitionalUntilTheScan(t *testing.T) {
+	cur := Container{Name: "web", State: Stopping, JobID: 3, PrevState: Running, Error: ""}
+	next, remove := waitRule("connection to Podman lost after 1.6s; waiting for Podman")(cur)
+	if remove || next.State != Stopping || next.Busy() || next.PrevState != "" || next.Waiting == "" || next.Error != "" {
+		t.Errorf("waiting row %+v", next)
+	}
+	// The scan takes Podman's word, and the row stops waiting, even when
+	// Podman says what the row shows.
+	for _, engine := range []string{"exited", "stopping"} {
+		w := Merge([]Container{next}, []Observed{{Name: "web", EngineState: engine}})
+		if len(w) != 1 || w[0].Container.Waiting != "" || w[0].Container.State != StateFromEngine(engine) {
+			t.Errorf("scan saying %s: %+v", engine, w)
+		}
+	}
+}
+
+func TestOptionsFitTheirOperation(t *testing.T) {
+	n, big, neg := 30, MaxStopTimeout+1, -1
+	tests := []struct {
+		op   Op
+		o    Options
+		okay bool
+	}{
+		{Kill, Options{Signal: "SIGTERM"}, true},
+		{Kill, Options{Signal: "term"}, true},
+		{Kill, Options{Signal: "9"}, true},
+		{Kill, Options{Signal: "SIGBOGUS"}, false},
+		{Kill, Options{Signal: "65"}, false},
+		{Stop, Options{Signal: "SIGKILL"}, false},
+		{Stop, Options{Timeout: &n}, true},
+		{Restart, Options{Timeout: &n}, true},
+		{Start, Options{Timeout: &n}, false},
+		{Stop, Options{Timeout: &big}, false},
+		{Stop, Options{Timeout: &neg}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.o.check(tt.op); (err == nil) != tt.okay || (err != nil && !errors.Is(err, ErrInvalid)) {
+			t.Errorf("%s %+v: %v, want ok %v", tt.op, tt.o, err, tt.okay)
+		}
+	}
+	if s, _ := ParseSignal("term"); s != "SIGTERM" {
+		t.Errorf("ParseSignal(term) = %q", s)
 	}
 }
 
 func TestParseOpAcceptsExactlyTheKnownOperations(t *testing.T) {
 	for _, s := range []string{"stop", "start", "restart", "kill", "Stop", "restart ", "", "../stop"} {
 		op, err := ParseOp(s)
-		known := s == "stop" || s == "start" || s == "restart"
+		known := s == "stop" || s == "start" || s == "restart" || s == "kill"
 		if known != (err == nil) || known && string(op) != s {
 			t.Errorf("ParseOp(%q) = %q, %v", s, op, err)
 		}
@@ -141,7 +220,7 @@ type recordingEngine struct {
 	calls []string
 }
 
-func (e *recordingEngine) Stop(_ context.Context, n string) error {
+func (e *recordingEngine) Stop(_ context.Context, n string, _ int) error {
 	e.calls = append(e.calls, "stop "+n)
 	return nil
 }
@@ -149,8 +228,12 @@ func (e *recordingEngine) Start(_ context.Context, n string) error {
 	e.calls = append(e.calls, "start "+n)
 	return nil
 }
-func (e *recordingEngine) Restart(_ context.Context, n string) error {
+func (e *recordingEngine) Restart(_ context.Context, n string, _ int) error {
 	e.calls = append(e.calls, "restart "+n)
+	return nil
+}
+func (e *recordingEngine) Kill(_ context.Context, n, signal string) error {
+	e.calls = append(e.calls, "kill "+n+" "+signal)
 	return nil
 }
 
@@ -159,11 +242,11 @@ func TestEachOperationMakesItsOwnEngineCallAndAnUnknownOneNone(t *testing.T) {
 		op   Op
 		call string
 	}{
-		{Stop, "stop web"}, {Start, "start web"}, {Restart, "restart web"},
-		{"kill", ""}, {"restrat", ""}, {"", ""},
+		{Stop, "stop web"}, {Start, "start web"}, {Restart, "restart web"}, {Kill, "kill web SIGKILL"},
+		{"restrat", ""}, {"", ""}, {"KILL", ""},
 	} {
 		e := &recordingEngine{}
-		err := call(context.Background(), e, tt.op, "web")
+		err := call(context.Background(), e, Job{Op: tt.op, Container: "web", Signal: "SIGKILL"})
 		switch {
 		case tt.call == "" && (!errors.Is(err, ErrInvalid) || len(e.calls) != 0):
 			t.Errorf("op %q: err %v, calls %v; want ErrInvalid and no engine call", tt.op, err, e.calls)

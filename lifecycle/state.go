@@ -92,25 +92,28 @@ const (
 	Stop    Op = "stop"
 	Start   Op = "start"
 	Restart Op = "restart"
+	// Kill is a force stop: a signal (SIGKILL unless asked otherwise)
+	// that ends the service without its clean shutdown.
+	Kill Op = "kill"
 )
 
 // Ops lists the operations in the order the page offers them.
-var Ops = []Op{Start, Stop, Restart}
+var Ops = []Op{Start, Stop, Restart, Kill}
 
 // ParseOp turns the operation named in a URL into an Op.
 func ParseOp(s string) (Op, error) {
 	switch Op(s) {
-	case Stop, Start, Restart:
+	case Stop, Start, Restart, Kill:
 		return Op(s), nil
 	}
-	return "", fmt.Errorf("%w: unknown operation %q (want stop, start or restart)", ErrInvalid, s)
+	return "", fmt.Errorf("%w: unknown operation %q (want stop, start, restart or kill)", ErrInvalid, s)
 }
 
 // Transitional is the state a container shows while op runs, "" for an
 // operation this package does not know.
 func (op Op) Transitional() State {
 	switch op {
-	case Stop:
+	case Stop, Kill:
 		return Stopping
 	case Start:
 		return Starting
@@ -124,7 +127,7 @@ func (op Op) Transitional() State {
 // operation this package does not know.
 func (op Op) Final() State {
 	switch op {
-	case Stop:
+	case Stop, Kill:
 		return Stopped
 	case Start, Restart:
 		return Running
@@ -138,7 +141,13 @@ func (op Op) Final() State {
 func (op Op) AllowedFrom(s State) bool {
 	switch op {
 	case Stop:
-		return s == Running || s == Paused
+		// Stopping: a stop begun outside podboard, which Podman lets a
+		// second stop join.
+		return s == Running || s == Paused || s == Stopping
+	case Kill:
+		// Podman accepts a kill while the container runs, is paused or is
+		// stopping; a restart is a stop first.
+		return s == Running || s == Paused || s == Stopping || s == Restarting
 	case Start:
 		return s == Stopped
 	case Restart:
@@ -167,6 +176,15 @@ type Container struct {
 	// operation on this container starts.
 	Error string
 
+	// Waiting says why the row waits for Podman to tell the outcome: the
+	// connection broke during the call, or Podman did not answer in time.
+	// The next successful scan takes Podman's state and clears it.
+	Waiting string
+
+	// Health is Podman's verdict of the container's healthcheck: healthy,
+	// unhealthy or starting; "" when it has none.
+	Health string
+
 	// JobID is the operation in flight, 0 when none. PrevState is the state
 	// to revert to when that operation fails.
 	JobID     int64
@@ -189,6 +207,14 @@ const (
 	JobSucceeded   JobOutcome = "succeeded"
 	JobFailed      JobOutcome = "failed"
 	JobInterrupted JobOutcome = "interrupted"
+	// JobLost: the connection to Podman broke during the call, so the
+	// outcome is unknown; the row takes Podman's state at the next scan.
+	JobLost JobOutcome = "lost"
+	// JobTimedOut: Podman did not answer by the operation's deadline; the
+	// call was given up and the row handed back to the scan.
+	JobTimedOut JobOutcome = "timed-out"
+	// JobForceStopped: a stop (or a restart's stop) ended by a kill.
+	JobForceStopped JobOutcome = "force-stopped"
 )
 
 // Job is one operation on one container, kept for history and post-mortems.
@@ -201,8 +227,16 @@ type Job struct {
 	Error       string
 	StartedAt   time.Time
 	FinishedAt  time.Time // zero while running
-	StopTimeout int       // seconds, when known
-	Origin      string    // who asked: the client address
+	StopTimeout int       // seconds, when known: the one this call uses
+	Origin      string    // who asked: the user, a token, or the client address
+	// Note is what happened besides the outcome: who force-stopped it and
+	// when, a late answer of a call given up.
+	Note string
+	// Signal is the signal of a kill ("SIGKILL"); Timeout the stop
+	// timeout a caller chose for this call (TimeoutSet), overriding the
+	// container's own. Neither is stored.
+	Signal     string
+	TimeoutSet bool
 }
 
 // Duration is how long the job ran, or has been running by now.

@@ -33,7 +33,9 @@ type Store interface {
 	// decide with it, in one write transaction. When decide returns an
 	// error nothing is written, and the error is returned with the row as
 	// read. Otherwise the job is inserted (its ID assigned) and the row is
-	// written as decide returned it, carrying that job.
+	// written as decide returned it, carrying that job, unless decide left
+	// the row carrying a job of its own (next.JobID set): the new job then
+	// runs beside it (a kill during a stop).
 	BeginJob(ctx context.Context, name string, decide func(cur Container) (next Container, job Job, err error)) (Container, Job, error)
 
 	// EndJob stores job as it ended (outcome, error and finish time set)
@@ -42,6 +44,9 @@ type Store interface {
 	// settle says remove. ok is false, and only the job is written, when
 	// no row carries the job any more.
 	EndJob(ctx context.Context, job Job, settle func(cur Container) (next Container, remove bool)) (c Container, ok bool, err error)
+
+	// NoteJob sets the note of a job (a late answer of a call given up).
+	NoteJob(ctx context.Context, id int64, note string) error
 
 	// UpdateContainer reads name's row and calls change with it, in one
 	// write transaction, and writes the row that change returns when it

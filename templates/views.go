@@ -29,6 +29,25 @@ type Row struct {
 	// page can count the elapsed time from it rather than from its load.
 	JobStarted  string
 	StopTimeout string // "600 s", "" when unknown
+	// KillAfter is the stop timeout of the stop (or restart) in flight, in
+	// seconds: Podman kills the container that long after JobStarted; 0
+	// when there is no such deadline to count down to.
+	KillAfter int
+	// KillIn is the countdown as of the rendering ("7 min 50 s"), which
+	// the page then keeps counting.
+	KillIn  string
+	Elapsed int // seconds since JobStarted, as of the rendering
+
+	// Outside: Podman says the container is stopping and no operation of
+	// the dashboard runs on it (a stop begun from a shell, or one whose
+	// process died).
+	Outside bool
+	// Waiting says why the row waits for Podman's word (a lost
+	// connection, a call given up), "" when it does not.
+	Waiting string
+	// Kill is the force stop a stopping or restarting row offers, behind
+	// a confirmation; nil when it offers none.
+	Kill *Action
 
 	HistoryURL string
 	DismissURL string
@@ -101,7 +120,12 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		ErrorID:      ControlID(c.Name, "error"),
 		DismissID:    ControlID(c.Name, "dismiss"),
 	}
-	if r.Transitional {
+	r.Outside = c.State == lifecycle.Stopping && !c.Busy() && c.Waiting == ""
+	r.Waiting = c.Waiting
+	if r.Outside {
+		r.StateLabel = "Stopping… (outside podboard)"
+	}
+	if r.Transitional && c.Busy() {
 		r.BusyID = ControlID(c.Name, control(c.State.InFlight()))
 	}
 	if c.StopTimeout > 0 {
@@ -109,6 +133,12 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 	}
 	if c.Job != nil {
 		r.JobStarted = c.Job.StartedAt.UTC().Format(time.RFC3339Nano)
+		r.Elapsed = max(0, int(now.Sub(c.Job.StartedAt)/time.Second))
+		if (c.Job.Op == lifecycle.Stop || c.Job.Op == lifecycle.Restart) && c.Job.StopTimeout > 0 {
+			r.KillAfter = c.Job.StopTimeout
+			r.KillIn = Countdown(time.Duration(r.KillAfter-r.Elapsed) * time.Second)
+			r.StopTimeout = fmt.Sprintf("%d s", c.Job.StopTimeout) // the one this call uses
+		}
 	}
 	switch {
 	case r.Transitional:
@@ -120,15 +150,27 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 	default:
 		r.BadgeClass = "badge-stopped"
 	}
+	if c.State == lifecycle.Stopping || c.State == lifecycle.Restarting {
+		r.Kill = &Action{
+			Op: string(lifecycle.Kill), Label: "Force stop", Class: "btn-kill",
+			URL: "/containers/" + c.Name + "/kill", ID: ControlID(c.Name, "kill"),
+			Pending: "Force stopping…",
+		}
+	}
 	for _, op := range lifecycle.Ops {
+		if op == lifecycle.Kill {
+			continue // offered apart, behind its confirmation
+		}
 		if !op.AllowedFrom(c.State) && !(r.Transitional && op.AllowedFrom(c.PrevState)) {
 			continue
 		}
 		a := Action{
-			Op:       string(op),
-			Label:    strings.ToUpper(string(op[:1])) + string(op[1:]),
-			Class:    "btn-" + string(op),
-			Disabled: c.Busy() || r.Transitional,
+			Op:    string(op),
+			Label: strings.ToUpper(string(op[:1])) + string(op[1:]),
+			Class: "btn-" + string(op),
+			// A transitional row with no job of the dashboard (a stop from
+			// a shell, a call given up) offers what Podman allows now.
+			Disabled: c.Busy() || (r.Transitional && !op.AllowedFrom(c.State)),
 			URL:      "/containers/" + c.Name + "/" + string(op),
 			ID:       ControlID(c.Name, control(op)),
 			Pending:  op.Transitional().Label(),
@@ -139,6 +181,21 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		r.Actions = append(r.Actions, a)
 	}
 	return r
+}
+
+// Countdown reads a time left as the row shows it, in the words of the
+// page's own counter: "40 s", "7 min 50 s", "1 h 5 min"; "now" once over.
+func Countdown(d time.Duration) string {
+	s := int(d / time.Second)
+	switch {
+	case s <= 0:
+		return "now"
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s < 3600:
+		return fmt.Sprintf("%d min %d s", s/60, s%60)
+	}
+	return fmt.Sprintf("%d h %d min", s/3600, s/60%60)
 }
 
 // Status is the human status Podman's own CLI would print.

@@ -35,6 +35,7 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 		disabled    bool
 		spinner     bool
 		stopTimeout string
+		force       bool // a force stop is offered
 	}{
 		{
 			name:    "running for three hours",
@@ -102,6 +103,7 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 			disabled:    true,
 			spinner:     true,
 			stopTimeout: "600 s",
+			force:       true,
 		},
 		{
 			name: "starting a stopped container",
@@ -123,14 +125,18 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 			disabled:    true,
 			spinner:     true,
 			stopTimeout: "10 s",
+			force:       true,
 		},
 		{
 			name:    "stopping outside the dashboard, with no job",
 			c:       lifecycle.Container{Name: "ext", State: lifecycle.Stopping, EngineState: "stopping"},
 			badge:   "badge-transition",
-			label:   "Stopping…",
+			label:   "Stopping… (outside podboard)",
 			status:  "Stopping…",
 			spinner: true,
+			// Podman lets a second stop join, and a kill end it.
+			actions: []string{"stop"},
+			force:   true,
 		},
 	}
 	for _, tt := range tests {
@@ -206,10 +212,20 @@ func TestNewRowShowsEachStateWithItsBadgeLabelStatusAndActions(t *testing.T) {
 			} else if strings.Contains(text, "stop timeout") {
 				t.Errorf("row shows a stop timeout it should not:\n%s", r.HTML())
 			}
-			if got := r.Ops(); !slices.Equal(got, tt.actions) {
+			got := slices.DeleteFunc(r.Ops(), func(op string) bool { return op == "kill" })
+			if !slices.Equal(got, tt.actions) {
 				t.Errorf("rendered buttons = %q, want %q", got, tt.actions)
 			}
+			if has := r.TestID("force-stop").Length() == 1; has != tt.force {
+				t.Errorf("force stop offered = %v, want %v:\n%s", has, tt.force, r.HTML())
+			}
 			for _, b := range r.Buttons() {
+				if b.Op == "kill" {
+					if b.Disabled {
+						t.Errorf("the force stop is disabled: it is the way out")
+					}
+					continue
+				}
 				if b.Disabled != tt.disabled {
 					t.Errorf("rendered button %s disabled = %v, want %v", b.Op, b.Disabled, tt.disabled)
 				}
@@ -512,9 +528,10 @@ func TestEachActionFormCarriesItsTransitionalLabelForTheFrameAfterTheClick(t *te
 		{"running", map[string]string{"stop": "Stopping…", "restart": "Restarting…"}},
 		{"stopped", map[string]string{"start": "Starting…"}},
 		{"paused", map[string]string{"stop": "Stopping…"}},
-		{"stopping", map[string]string{}}, // its buttons are disabled
+		// Its buttons are disabled, but for the way out.
+		{"stopping", map[string]string{"kill": "Force stopping…"}},
 		{"starting", map[string]string{}},
-		{"restarting", map[string]string{}},
+		{"restarting", map[string]string{"kill": "Force stopping…"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {

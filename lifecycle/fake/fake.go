@@ -22,6 +22,7 @@ type Engine struct {
 	latency    map[lifecycle.Op]time.Duration
 	fail       map[string]error // "op/name" or "op/*" → error
 	hold       map[string]chan struct{}
+	killed     map[string]chan struct{} // closed by a kill: the calls held on the container return
 	down       error
 	calls      []string
 	counts     map[string]int // call → how many times it was received
@@ -45,6 +46,7 @@ func New(cs ...lifecycle.Observed) *Engine {
 		latency:    map[lifecycle.Op]time.Duration{},
 		fail:       map[string]error{},
 		hold:       map[string]chan struct{}{},
+		killed:     map[string]chan struct{}{},
 		counts:     map[string]int{},
 		now:        time.Now,
 	}
@@ -205,10 +207,14 @@ func (e *Engine) enter(ctx context.Context, op lifecycle.Op, name string) error 
 		hold = e.hold[string(op)+"/*"]
 	}
 	lat := e.latency[op]
+	killed := e.killedLocked(name)
 	e.mu.Unlock()
 	if hold != nil {
 		select {
 		case <-hold:
+		case <-killed:
+			// Killed while held: a stop returns as Podman's does once the
+			// container is gone.
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -268,9 +274,40 @@ func notFound(name string) error {
 	return fmt.Errorf("%w: %s", lifecycle.ErrNotFound, name)
 }
 
+// killedLocked is the channel a kill of name closes.
+func (e *Engine) killedLocked(name string) chan struct{} {
+	ch, ok := e.killed[name]
+	if !ok {
+		ch = make(chan struct{})
+		e.killed[name] = ch
+	}
+	return ch
+}
+
 // Stop implements lifecycle.Engine.
-func (e *Engine) Stop(ctx context.Context, name string) error {
+func (e *Engine) Stop(ctx context.Context, name string, timeout int) error {
 	return e.do(ctx, lifecycle.Stop, name, "exited")
+}
+
+// Kill implements lifecycle.Engine: the container exits, and the calls
+// held on it (a stop that waits for the container) return.
+func (e *Engine) Kill(ctx context.Context, name, signal string) error {
+	if err := e.enter(ctx, lifecycle.Kill, name); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.containers[name]
+	if !ok {
+		return notFound(name)
+	}
+	if c.EngineState != "running" && c.EngineState != "paused" && c.EngineState != "stopping" {
+		return fmt.Errorf("can only kill running containers. %s is in state %s: container state improper", name, c.EngineState)
+	}
+	c.EngineState, c.ExitCode, c.FinishedAt = "exited", 137, e.now().UTC()
+	close(e.killedLocked(name))
+	delete(e.killed, name)
+	return nil
 }
 
 // Start implements lifecycle.Engine.
@@ -279,7 +316,7 @@ func (e *Engine) Start(ctx context.Context, name string) error {
 }
 
 // Restart implements lifecycle.Engine.
-func (e *Engine) Restart(ctx context.Context, name string) error {
+func (e *Engine) Restart(ctx context.Context, name string, timeout int) error {
 	return e.do(ctx, lifecycle.Restart, name, "running")
 }
 

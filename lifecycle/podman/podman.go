@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -199,11 +200,21 @@ func (e *Engine) Inspect(ctx context.Context, name string) (lifecycle.Observed, 
 	return o, nil
 }
 
-// Stop implements lifecycle.Engine. No timeout is sent, so Podman applies
-// the container's own stop timeout; the HTTP client has no timeout either,
-// so a ten-minute shutdown gets its ten minutes.
-func (e *Engine) Stop(ctx context.Context, name string) error {
-	return e.wrap("stop", name, containers.Stop(e.withConn(ctx), name, nil))
+// Stop implements lifecycle.Engine. With a negative timeout none is sent,
+// so Podman applies the container's own stop timeout; the HTTP client has
+// no timeout either, so a ten-minute shutdown gets its ten minutes.
+func (e *Engine) Stop(ctx context.Context, name string, timeout int) error {
+	var opts *containers.StopOptions
+	if timeout >= 0 {
+		t := uint(timeout)
+		opts = &containers.StopOptions{Timeout: &t}
+	}
+	return e.wrap("stop", name, containers.Stop(e.withConn(ctx), name, opts))
+}
+
+// Kill implements lifecycle.Engine.
+func (e *Engine) Kill(ctx context.Context, name, signal string) error {
+	return e.wrap("kill", name, containers.Kill(e.withConn(ctx), name, &containers.KillOptions{Signal: &signal}))
 }
 
 // Start implements lifecycle.Engine.
@@ -222,7 +233,12 @@ func (e *Engine) Start(ctx context.Context, name string) error {
 // container created since, the ID is gone, Podman answers 404 and the
 // container is inspected by name as when nothing is known: a timeout is
 // never applied to a container other than the one it was read from.
-func (e *Engine) Restart(ctx context.Context, name string) error {
+//
+// A timeout the caller chose (not negative) is sent as it is.
+func (e *Engine) Restart(ctx context.Context, name string, timeout int) error {
+	if timeout >= 0 {
+		return e.restart(ctx, name, name, timeout)
+	}
 	if id, timeout, ok := e.known(name); ok {
 		err := e.restart(ctx, name, id, timeout)
 		if !errors.Is(err, lifecycle.ErrNotFound) {
@@ -279,6 +295,11 @@ func (e *Engine) describe(what, name string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", subject, err)
 	}
+	if lostMidCall(err) {
+		// The request went out and the answer never came: Podman may have
+		// done the work.
+		return fmt.Errorf("%s: %w at %s: %v", subject, lifecycle.ErrLost, e.uri, cleanConnectError(err))
+	}
 	if isConnError(err) {
 		return fmt.Errorf("%s: %w at %s: %v", subject, lifecycle.ErrUnreachable, e.uri, cleanConnectError(err))
 	}
@@ -302,6 +323,19 @@ func isConnError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		strings.Contains(err.Error(), "EOF")
+}
+
+// lostMidCall reports whether err is a connection that broke after the
+// request was sent (the server closed or reset it, or answered half), as
+// opposed to one that could not be made (refused, no socket), which did
+// nothing.
+func lostMidCall(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset")
 }
 
 // cleanConnectError keeps the useful end of a dial error ("connect:

@@ -127,7 +127,7 @@ func TestStopWaitsForTheGracefulShutdownAndDoesNotKill(t *testing.T) {
 	e := connect(t, svc)
 
 	begin := time.Now()
-	if err := e.Stop(opContext(t), "stop-slow"); err != nil {
+	if err := e.Stop(opContext(t), "stop-slow", -1); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(begin)
@@ -152,7 +152,7 @@ func TestRestartLetsTheWorkloadShutDownGracefullyBeforeStartingAgain(t *testing.
 	e := connect(t, svc)
 
 	begin := time.Now()
-	if err := e.Restart(opContext(t), "restart-slow"); err != nil {
+	if err := e.Restart(opContext(t), "restart-slow", -1); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(begin)
@@ -190,7 +190,7 @@ func TestRestartOfANameRecreatedSinceTheLastListUsesTheNewContainersStopTimeout(
 	id := svc.MustPodman(t, "inspect", "--format", "{{.Id}}", name)
 
 	begin := time.Now()
-	if err := e.Restart(opContext(t), name); err != nil {
+	if err := e.Restart(opContext(t), name, -1); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(begin)
@@ -235,9 +235,10 @@ func TestOperationsOnAMissingContainerWrapErrNotFound(t *testing.T) {
 	e := connect(t, svc)
 	const name = "no-such-container"
 	ops := map[string]func(context.Context, string) error{
-		"Stop":    e.Stop,
+		"Stop":    func(ctx context.Context, name string) error { return e.Stop(ctx, name, -1) },
 		"Start":   e.Start,
-		"Restart": e.Restart,
+		"Restart": func(ctx context.Context, name string) error { return e.Restart(ctx, name, -1) },
+		"Kill":    func(ctx context.Context, name string) error { return e.Kill(ctx, name, "SIGKILL") },
 		"Inspect": func(ctx context.Context, name string) error {
 			_, err := e.Inspect(ctx, name)
 			return err

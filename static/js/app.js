@@ -238,6 +238,18 @@
       var since = Date.parse(els[i].dataset.since);
       if (!isNaN(since)) els[i].textContent = formatElapsed(now - since);
     }
+    // The countdown to Podman's SIGKILL of a stop, and its bar.
+    var kills = document.querySelectorAll('.sigkill[data-since][data-after]');
+    for (var k = 0; k < kills.length; k++) {
+      var start = Date.parse(kills[k].dataset.since);
+      var left = Number(kills[k].dataset.after) * 1000 - (now - start);
+      if (!isNaN(start)) kills[k].textContent = left > 0 ? formatElapsed(left + 999) : 'now';
+    }
+    var bars = document.querySelectorAll('progress.deadline[data-since]');
+    for (var b = 0; b < bars.length; b++) {
+      var from = Date.parse(bars[b].dataset.since);
+      if (!isNaN(from)) bars[b].value = Math.min(bars[b].max, Math.max(0, (now - from) / 1000));
+    }
     var toasts = document.querySelectorAll('#toasts .toast');
     for (var j = 0; j < toasts.length; j++) {
       var t = toasts[j];
