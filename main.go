@@ -100,6 +100,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if err := c.parseSecurity(*mode, *proxies, *hosts, *origins, *idle, *lifetime); err != nil {
 		return c, err
 	}
+	if c.opGrace < time.Second || c.startTimeout < time.Second {
+		return c, errors.New("--op-grace and --start-timeout must be at least 1s")
+	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -148,9 +151,6 @@ func (c *config) parseSecurity(mode, proxies, hosts, origins, idle, lifetime str
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both to serve HTTPS")
-	}
-	if c.opGrace < time.Second || c.startTimeout < time.Second {
-		return errors.New("--op-grace and --start-timeout must be at least 1s")
 	}
 	if c.maxFeeds < 1 || c.maxFeedsPerClient < 1 {
 		return errors.New("--max-feeds and --max-feeds-per-client must be at least 1")

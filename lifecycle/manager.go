@@ -435,23 +435,17 @@ func (m *Manager) Running() []Job {
 }
 
 // Wait blocks until every background job has ended or ctx is done.
-func (m *Manager) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { m.jobs.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (m *Manager) Wait(ctx context.Context) error { return waitFor(ctx, &m.jobs) }
 
 // WaitAbandoned blocks until the calls given up have answered and their
 // late answers are recorded, or ctx is done. Shutdown does not wait for
 // them (Podman may never answer); tests do.
-func (m *Manager) WaitAbandoned(ctx context.Context) error {
+func (m *Manager) WaitAbandoned(ctx context.Context) error { return waitFor(ctx, &m.abandoned) }
+
+// waitFor waits for wg, or until ctx is done.
+func waitFor(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
-	go func() { m.abandoned.Wait(); close(done) }()
+	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil

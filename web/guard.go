@@ -216,7 +216,7 @@ func refuse(w http.ResponseWriter, r *http.Request, mode auth.Mode, err error, l
 	default:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="podboard"`)
 		msg := "podboard: " + err.Error()
-		if errors.Is(err, auth.ErrUnauthenticated) && err.Error() == auth.ErrUnauthenticated.Error() {
+		if err == auth.ErrUnauthenticated { // no credentials at all: say how to bring some
 			msg += ": sign in at /login, or send Authorization: Bearer TOKEN (podboard token add NAME makes one)"
 		}
 		http.Error(w, msg, http.StatusUnauthorized)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,7 +97,6 @@ func TestClientAddrBelievesForwardedForOnlyFromTrustedProxies(t *testing.T) {
 	if got, _ := ParsePrefixes(""); len(got) != 0 {
 		t.Errorf("empty list parsed as %v", got)
 	}
-	_ = netip.Prefix{}
 }
 
 func TestTokensAndPasswordsAreStoredHashed(t *testing.T) {
