@@ -21,8 +21,12 @@ type apiContainer struct {
 	StartedAt   *time.Time `json:"started_at,omitempty"`
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
 	StopTimeout int        `json:"stop_timeout,omitempty"`
-	Error       string     `json:"error"`
-	Job         *apiJob    `json:"job,omitempty"`
+	// Health is the healthcheck's verdict while the container runs
+	// (healthy, unhealthy, starting); null without a healthcheck or when
+	// it does not run.
+	Health *string `json:"health"`
+	Error  string  `json:"error"`
+	Job    *apiJob `json:"job"` // null when no operation runs
 }
 
 // apiJob is the operation in flight on a container.
@@ -51,6 +55,9 @@ func toAPI(c lifecycle.Container, now time.Time) apiContainer {
 		Status: templates.Status(c, now), ExitCode: c.ExitCode,
 		StartedAt: timePtr(c.StartedAt), FinishedAt: timePtr(c.FinishedAt),
 		StopTimeout: c.StopTimeout, Error: c.Error,
+	}
+	if h := c.HealthNow(); h != "" {
+		a.Health = &h
 	}
 	if c.Job != nil {
 		a.Job = &apiJob{ID: c.Job.ID, Op: string(c.Job.Op), StartedAt: c.Job.StartedAt, PrevState: string(c.Job.PrevState)}

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,9 @@ type Lifecycle interface {
 	// Begin stores and announces op's transitional state; run starts the
 	// engine call, after the answer is written.
 	BeginWith(ctx context.Context, name string, op lifecycle.Op, origin string, opts lifecycle.Options) (c lifecycle.Container, run func(), err error)
+	// BeginEach does the same for several containers at once, each on its
+	// own; err refuses the whole request.
+	BeginEach(ctx context.Context, names []string, op lifecycle.Op, origin string, opts lifecycle.Options) (begun []lifecycle.Begun, run func(), err error)
 	Container(ctx context.Context, name string) (lifecycle.Container, error)
 	Containers(ctx context.Context) ([]lifecycle.Container, error)
 	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)
@@ -103,15 +107,20 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	}
 }
 
-func (h *Handlers) page(ctx context.Context, flash *templates.Flash) (templates.Page, error) {
+// page is the dashboard with flash on top, showing the view show.
+func (h *Handlers) page(ctx context.Context, flash *templates.Flash, show string) (templates.Page, error) {
 	cs, err := h.lc.Containers(ctx)
 	if err != nil {
 		return templates.Page{}, err
 	}
 	now := h.now()
-	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx)}
+	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx), Show: show}
 	for _, c := range cs {
-		p.Rows = append(p.Rows, templates.NewRow(c, now))
+		row := templates.NewRow(c, now)
+		if row.Health == lifecycle.Unhealthy {
+			p.Unhealthy++
+		}
+		p.Rows = append(p.Rows, row)
 	}
 	if err := h.lc.ScanError(); err != nil {
 		p.ScanErr = err.Error()
@@ -120,9 +129,15 @@ func (h *Handlers) page(ctx context.Context, flash *templates.Flash) (templates.
 }
 
 // Index serves the dashboard page, rendered from the database so that a
-// fresh page is current without waiting for the live feed.
+// fresh page is current without waiting for the live feed. ?show= picks
+// the view of the table (templates.Shows).
 func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
-	p, err := h.page(r.Context(), nil)
+	show := r.URL.Query().Get("show")
+	if !templates.ValidShow(show) {
+		h.fail(w, r, fmt.Errorf("%w: unknown view %q (want unhealthy, running, stopped or busy)", lifecycle.ErrInvalid, show))
+		return
+	}
+	p, err := h.page(r.Context(), nil, show)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -133,10 +148,10 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 // Rows serves the table body alone: the page fetches it after its live
 // connection came back, since changes made meanwhile were not pushed to it.
 func (h *Handlers) Rows(w http.ResponseWriter, r *http.Request) {
-	p, err := h.page(r.Context(), nil)
+	p, err := h.page(r.Context(), nil, "")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	render(w, r, http.StatusOK, templates.Rows(p.Rows))
+	render(w, r, http.StatusOK, templates.Rows(p.Rows, ""))
 }

@@ -94,3 +94,64 @@ func TestAStopBegunOutsideShowsAsSuchAndOffersStopAndForceStop(t *testing.T) {
 		t.Errorf("after the kill: %s", c.State)
 	}
 }
+
+func TestHealthShowsInTheRowTheAPIAndTheUnhealthyView(t *testing.T) {
+	sick, well, plain := fake.Running("sick"), fake.Running("well"), fake.Running("plain")
+	sick.Health, well.Health = lifecycle.Unhealthy, lifecycle.Healthy
+	off := fake.Exited("off")
+	off.Health = lifecycle.Unhealthy // Podman's last verdict before it stopped
+	e := newEnv(t, sick, well, plain, off)
+	d := e.Get("/").Doc()
+	for name, want := range map[string]string{"sick": "unhealthy", "well": "healthy", "plain": "", "off": ""} {
+		row := d.Row(name)
+		if got := webtest.Text(row.TestID("health")); got != want {
+			t.Errorf("%s shows health %q, want %q", name, got, want)
+		}
+		if got := row.AttrOr("data-health", ""); got != want {
+			t.Errorf("%s: data-health %q, want %q", name, got, want)
+		}
+		c, _ := e.APIContainer(name)
+		if got := ""; c.Health != nil {
+			got = *c.Health
+			if got != want {
+				t.Errorf("API health of %s = %q, want %q", name, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("API health of %s = null, want %q", name, want)
+		}
+	}
+	if !d.Row("sick").HasClass("row-unhealthy") {
+		t.Errorf("the unhealthy row is not marked:\n%s", d.Row("sick").HTML())
+	}
+	if got := d.Text("unhealthy-count"); got != "1 unhealthy" {
+		t.Errorf("unhealthy count %q", got)
+	}
+	// The view of unhealthy containers, without JavaScript too.
+	v := e.Get("/?show=unhealthy").Doc()
+	for _, row := range v.Rows() {
+		_, hidden := row.Attr("hidden")
+		if hidden != (row.Name() != "sick") {
+			t.Errorf("view unhealthy: %s hidden=%v", row.Name(), hidden)
+		}
+	}
+	if r := e.Get("/?show=nosuch"); r.Status != http.StatusBadRequest {
+		t.Errorf("unknown view: status %d, want 400", r.Status)
+	}
+}
+
+func TestAStartedContainerSaysHealthStartingUntilItsFirstCheck(t *testing.T) {
+	o := fake.Exited("web")
+	o.Health = lifecycle.Unhealthy
+	e := newEnv(t, o)
+	e.Post("/containers/web/start", api)
+	e.WaitIdle()
+	row := e.Get("/").Doc().Row("web")
+	if got := webtest.Text(row.Find("[role=cell] .state-now")); !strings.HasPrefix(got, "Running · health starting") {
+		t.Errorf("after the start the row says %q, want Running · health starting", got)
+	}
+	e.Engine.SetHealth("web", lifecycle.Healthy)
+	e.Scan()
+	if got := webtest.Text(e.Get("/").Doc().Row("web").TestID("health")); got != "healthy" {
+		t.Errorf("after the first check: %q", got)
+	}
+}

@@ -76,7 +76,9 @@ func waitRule(why string) func(Container) (Container, bool) {
 
 // succeededRule settles a container whose operation op succeeded at now: it
 // takes op's final state. Podman's own timestamps are not known here; the
-// next scan brings the exact ones.
+// next scan brings the exact ones. A container with a healthcheck that
+// (re)started has passed no check yet: its health starts over, as Podman's
+// does, until the scan brings the first verdict.
 func succeededRule(op Op, now time.Time) func(Container) (Container, bool) {
 	return func(c Container) (Container, bool) {
 		c.State = op.Final()
@@ -84,6 +86,9 @@ func succeededRule(op Op, now time.Time) func(Container) (Container, bool) {
 		switch c.State {
 		case Running:
 			c.StartedAt = now
+			if c.Health != "" {
+				c.Health = HealthStarting
+			}
 		case Stopped:
 			c.FinishedAt = now
 		}

@@ -133,6 +133,54 @@ func TestAKillDuringAStopOrRestartLeavesTheRowToIt(t *testing.T) {
 	}
 }
 
+// A (re)started container with a healthcheck has passed no check yet,
+// whatever its verdict before; one without a healthcheck gains none; a
+// stopped one has no health now, whatever Podman last said.
+func TestHealthAfterEachOperation(t *testing.T) {
+	tests := []struct {
+		op           Op
+		from         State
+		health, want string // stored before, and HealthNow after
+	}{
+		{Start, Stopped, Unhealthy, HealthStarting},
+		{Start, Stopped, Healthy, HealthStarting},
+		{Start, Stopped, "", ""},
+		{Restart, Running, Unhealthy, HealthStarting},
+		{Restart, Running, Healthy, HealthStarting},
+		{Restart, Running, "", ""},
+		{Stop, Running, Healthy, ""},
+		{Kill, Running, Unhealthy, ""},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.op)+" "+tt.health, func(t *testing.T) {
+			cur := Container{Name: "web", State: tt.from, Health: tt.health}
+			next, _, err := beginRule(tt.op, "", Options{}, time.Now())(cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next.HealthNow() != "" {
+				t.Errorf("%s in flight shows health %q", next.State, next.HealthNow())
+			}
+			next.JobID = 1
+			done, _ := succeededRule(tt.op, time.Now())(next)
+			if got := done.HealthNow(); got != tt.want {
+				t.Errorf("health after %s = %q, want %q", tt.op, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseHealthKeepsPodmansThreeVerdictsOnly(t *testing.T) {
+	for in, want := range map[string]string{
+		"healthy": Healthy, "unhealthy": Unhealthy, "starting": HealthStarting,
+		"": "", "Up 3 hours": "", "stopped": "", "HEALTHY": "",
+	} {
+		if got := ParseHealth(in); got != want {
+			t.Errorf("ParseHealth(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestAnUnknownOutcomeKeepsTheRowTransitionalUntilTheScan(t *testing.T) {
 	cur := Container{Name: "web", State: Stopping, JobID: 3, PrevState: Running, Error: ""}
 	next, remove := waitRule("connection to Podman lost after 1.6s; waiting for Podman")(cur)

@@ -182,7 +182,8 @@ type Container struct {
 	Waiting string
 
 	// Health is Podman's verdict of the container's healthcheck: healthy,
-	// unhealthy or starting; "" when it has none.
+	// unhealthy or starting; "" when it has none. Podman keeps the last
+	// verdict of a stopped container; HealthNow says what holds now.
 	Health string
 
 	// JobID is the operation in flight, 0 when none. PrevState is the state
@@ -198,6 +199,36 @@ type Container struct {
 
 // Busy reports whether an operation is in flight on the container.
 func (c Container) Busy() bool { return c.JobID != 0 }
+
+// Podman's healthcheck verdicts.
+const (
+	Healthy   = "healthy"
+	Unhealthy = "unhealthy"
+	// HealthStarting: the container started and no check has passed yet.
+	HealthStarting = "starting"
+)
+
+// HealthNow is the container's health as it holds now: its healthcheck's
+// verdict while it runs, "" when it has no healthcheck or does not run
+// (Podman's verdict of a stopped container is the last one before it
+// stopped).
+func (c Container) HealthNow() string {
+	if c.State != Running && c.State != Paused {
+		return ""
+	}
+	return c.Health
+}
+
+// ParseHealth keeps Podman's word for a healthcheck's verdict when it is
+// one of the three, "" otherwise (no healthcheck, or a word of a later
+// Podman).
+func ParseHealth(s string) string {
+	switch s {
+	case Healthy, Unhealthy, HealthStarting:
+		return s
+	}
+	return ""
+}
 
 // JobOutcome records how a job ended.
 type JobOutcome string

@@ -49,18 +49,26 @@ type Row struct {
 	// a confirmation; nil when it offers none.
 	Kill *Action
 
+	// Health is the healthcheck's verdict while the container runs
+	// (lifecycle.Healthy, Unhealthy, HealthStarting), "" when it has none
+	// or does not run; HealthLabel and HealthClass show it.
+	Health, HealthLabel, HealthClass string
+
 	HistoryURL string
 	DismissURL string
 
 	// Ids of the row's focusable elements, the same in every rendering of
 	// the row, so that htmx gives the focus back to the element with the
 	// same id when it swaps the row (answer, push or table resync).
-	HistoryID, ErrorID, DismissID string
+	HistoryID, ErrorID, DismissID, SelectID string
 	// BusyID is the id the state badge takes while an operation runs: that
 	// of the control that started it, so the focus on a pressed button
 	// rests on "Stopping…" while the stop runs and comes back to the same
 	// control (now Start) when it ends. "" when no operation runs.
 	BusyID string
+
+	// Hidden: the view of the page does not keep this row.
+	Hidden bool
 
 	Error      string // the last failure, in full
 	ErrorShort string // the same trimmed to something readable in a row
@@ -119,6 +127,16 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		HistoryID:    ControlID(c.Name, "history"),
 		ErrorID:      ControlID(c.Name, "error"),
 		DismissID:    ControlID(c.Name, "dismiss"),
+		SelectID:     ControlID(c.Name, "select"),
+		Health:       c.HealthNow(),
+	}
+	switch r.Health {
+	case lifecycle.Healthy:
+		r.HealthLabel, r.HealthClass = "healthy", "badge-running"
+	case lifecycle.Unhealthy:
+		r.HealthLabel, r.HealthClass = "unhealthy", "badge-error"
+	case lifecycle.HealthStarting:
+		r.HealthLabel, r.HealthClass = "health starting", "badge-stopped"
 	}
 	r.Outside = c.State == lifecycle.Stopping && !c.Busy() && c.Waiting == ""
 	r.Waiting = c.Waiting
@@ -183,6 +201,55 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 	return r
 }
 
+// Shows are the table's views: which rows a filter keeps, by its value
+// in ?show= and the page's select.
+var Shows = []struct{ Value, Label string }{
+	{"", "All containers"},
+	{"unhealthy", "Unhealthy"},
+	{"running", "Running"},
+	{"stopped", "Stopped"},
+	{"busy", "Operations in flight"},
+}
+
+// ValidShow reports whether show is one of Shows.
+func ValidShow(show string) bool {
+	for _, s := range Shows {
+		if s.Value == show {
+			return true
+		}
+	}
+	return false
+}
+
+// Shown reports whether the view show keeps r; static/js/app.js applies
+// the same rule in the page.
+func (r Row) Shown(show string) bool {
+	switch show {
+	case "unhealthy":
+		return r.Health == lifecycle.Unhealthy
+	case "running":
+		return r.State == string(lifecycle.Running)
+	case "stopped":
+		return r.State == string(lifecycle.Stopped)
+	case "busy":
+		return r.Transitional
+	}
+	return true
+}
+
+// inView marks the rows the view show does not keep as hidden.
+func inView(rows []Row, show string) []Row {
+	if show == "" {
+		return rows
+	}
+	out := make([]Row, len(rows))
+	for i, r := range rows {
+		r.Hidden = !r.Shown(show)
+		out[i] = r
+	}
+	return out
+}
+
 // Countdown reads a time left as the row shows it, in the words of the
 // page's own counter: "40 s", "7 min 50 s", "1 h 5 min"; "now" once over.
 func Countdown(d time.Duration) string {
@@ -240,11 +307,38 @@ func shorten(s string, n int) string {
 
 // Page is the whole dashboard page.
 type Page struct {
-	Rows    []Row
-	Flash   *Flash
+	Rows []Row
+	// Show is the view of the table (one of Shows); rows it does not keep
+	// are rendered hidden, so a page without JavaScript shows the view.
+	Show      string
+	Unhealthy int // how many containers are unhealthy
+	Flash     *Flash
+	// Bulk is the outcome of the last bulk action, for a page without
+	// JavaScript; nil otherwise.
+	Bulk    *Bulk
 	Podman  string // the engine URI, for the footer and error pages
 	ScanErr string // why the last scan failed, "" when it worked
 	User    User
+}
+
+// Bulk is what a bulk operation did: the containers it started on, and
+// those it refused with why.
+type Bulk struct {
+	Op      string
+	Started []string
+	Refused []Refusal
+}
+
+// Refusal is one container a bulk operation did not start on.
+type Refusal struct{ Name, Reason string }
+
+// Title sums b up: "Stop: 3 started, 1 refused".
+func (b Bulk) Title() string {
+	op := strings.ToUpper(b.Op[:1]) + b.Op[1:]
+	if b.Op == string(lifecycle.Kill) {
+		op = "Force stop"
+	}
+	return fmt.Sprintf("%s: %d started, %d refused", op, len(b.Started), len(b.Refused))
 }
 
 // Flash is a message at the top of the page about the last request.

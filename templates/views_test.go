@@ -325,7 +325,7 @@ func TestUntrustedTextRendersAsTextNeverAsMarkup(t *testing.T) {
 	outputs := map[string]*webtest.Doc{
 		"row":       webtest.Render(t, templates.RowItem(row, false)),
 		"live row":  webtest.Render(t, templates.RowItem(row, true)),
-		"rows":      webtest.Render(t, templates.Rows(page.Rows)),
+		"rows":      webtest.Render(t, templates.Rows(page.Rows, "")),
 		"page":      webtest.Render(t, templates.Dashboard(page)),
 		"flash":     webtest.Render(t, templates.FlashMessage(*page.Flash)),
 		"toast":     webtest.Render(t, templates.Toast(job)),

@@ -34,21 +34,30 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// MaxBody is the largest request body accepted: the login form is the
-// only body the dashboard reads; the actions have none.
-const MaxBody = 8 << 10
+// MaxBody is the largest request body accepted: the login form and the
+// bulk form are the only bodies the dashboard reads; the actions have none.
+// MaxBulkBody is the bulk form's: lifecycle.MaxBulk names of Podman's
+// longest.
+const (
+	MaxBody     = 8 << 10
+	MaxBulkBody = 64 << 10
+)
 
-// limitBody refuses a body announced larger than MaxBody at once and cuts
-// one that turns out larger.
+// limitBody refuses a body announced larger than the route's limit at once
+// and cuts one that turns out larger.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBody {
+		limit := int64(MaxBody)
+		if r.URL.Path == "/bulk" {
+			limit = MaxBulkBody
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
-			http.Error(w, fmt.Sprintf("podboard: request body too large (%d bytes; the limit is %d)", r.ContentLength, MaxBody), http.StatusRequestEntityTooLarge)
+			http.Error(w, fmt.Sprintf("podboard: request body too large (%d bytes; the limit is %d)", r.ContentLength, limit), http.StatusRequestEntityTooLarge)
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -57,6 +57,7 @@ func Router(s Site) (http.Handler, error) {
 			r.Use(requireAuth(s.Auth, s.Log))
 			r.Get("/", h.Index)
 			r.Get("/rows", h.Rows)
+			r.Post("/bulk", h.Bulk)
 			r.Post("/containers/{name}/dismiss", h.Dismiss)
 			r.Post("/containers/{name}/{op}", h.Action)
 			r.Get("/containers/{name}/history", h.History)

@@ -75,6 +75,18 @@ func (e *Engine) Put(o lifecycle.Observed) {
 	e.containers[o.Name] = &o
 }
 
+// SetHealth gives a container's healthcheck a verdict, as a check run by
+// Podman would; it reports whether the container exists.
+func (e *Engine) SetHealth(name, health string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.containers[name]
+	if ok {
+		c.Health = health
+	}
+	return ok
+}
+
 // Remove deletes a container, as `podman rm` from a shell would.
 func (e *Engine) Remove(name string) {
 	e.mu.Lock()
@@ -334,6 +346,9 @@ func (e *Engine) do(ctx context.Context, op lifecycle.Op, name, to string) error
 	now := e.now().UTC()
 	if to == "running" {
 		c.StartedAt = now
+		if c.Health != "" {
+			c.Health = lifecycle.HealthStarting // as Podman: no check has run yet
+		}
 	} else {
 		c.FinishedAt = now
 	}

@@ -125,6 +125,9 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 			CreatedAt:   c.Created.UTC(),
 			StartedAt:   unixTime(c.StartedAt),
 			FinishedAt:  unixTime(c.ExitedAt),
+			// The list's Status is the healthcheck's verdict (podman ps
+			// words it as "Up 3 hours (healthy)").
+			Health: lifecycle.ParseHealth(c.Status),
 		}
 		if c.State != "running" && c.State != "paused" {
 			// Podman keeps the last start time of a stopped container;
@@ -188,6 +191,9 @@ func (e *Engine) Inspect(ctx context.Context, name string) (lifecycle.Observed, 
 		}
 		if !data.State.FinishedAt.IsZero() && data.State.FinishedAt.Unix() > 0 {
 			o.FinishedAt = data.State.FinishedAt.UTC()
+		}
+		if data.State.Health != nil {
+			o.Health = lifecycle.ParseHealth(data.State.Health.Status)
 		}
 	}
 	if data.Config != nil {
@@ -351,10 +357,12 @@ func cleanConnectError(err error) string {
 }
 
 // Watch implements lifecycle.Watcher: it calls changed for every container
-// event Podman reports (create, start, died, remove, …) until ctx ends or
-// the stream breaks. Podman writes a stop's event only once the stop has
-// finished, so events can only make the scan sooner; the transitional state
-// always comes from the click.
+// event Podman reports (create, start, died, remove, health_status, …)
+// until ctx ends or the stream breaks. Podman writes a stop's event only
+// once the stop has finished, so events can only make the scan sooner; the
+// transitional state always comes from the click. A health_status event is
+// not read for its verdict: Podman 4.3 sends the verdict before the check
+// that triggered it, so the scan it triggers reads the current one.
 func (e *Engine) Watch(ctx context.Context, changed func()) error {
 	events := make(chan types.Event, 64)
 	cancel := make(chan bool)

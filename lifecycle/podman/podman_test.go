@@ -295,3 +295,66 @@ func TestListFailsWithErrUnreachableOnceTheServiceIsGone(t *testing.T) {
 		t.Errorf("error %q does not name %s", err, svc.URI)
 	}
 }
+
+// Podman's verdict of a healthcheck reaches the list and inspect: starting
+// until a check passes, then healthy, then unhealthy once a check fails;
+// and each check's health_status event reaches Watch.
+func TestHealthOfAContainerWithAHealthcheck(t *testing.T) {
+	svc := service(t)
+	e := connect(t, svc)
+	workload(t, svc, "health-check", podmantest.Workload{Start: true, Healthcheck: true})
+	workload(t, svc, "health-none", podmantest.Workload{Start: true})
+	ctx, cancel := context.WithCancel(opContext(t))
+	defer cancel()
+	events := make(chan struct{}, 64)
+	go e.Watch(ctx, func() {
+		select {
+		case events <- struct{}{}:
+		default:
+		}
+	})
+	health := func(name string) (listed, inspected string) {
+		t.Helper()
+		list, err := e.List(opContext(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list {
+			if o.Name == name {
+				listed = o.Health
+			}
+		}
+		o, err := e.Inspect(opContext(t), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return listed, o.Health
+	}
+	if l, i := health("health-none"); l != "" || i != "" {
+		t.Errorf("no healthcheck: list %q, inspect %q, want none", l, i)
+	}
+	if l, i := health("health-check"); l != lifecycle.HealthStarting || i != lifecycle.HealthStarting {
+		t.Errorf("before any check: list %q, inspect %q, want starting", l, i)
+	}
+	check := func(want string) {
+		t.Helper()
+		// The event of an earlier step may still be queued.
+		for len(events) > 0 {
+			<-events
+		}
+		svc.Podman("healthcheck", "run", "health-check") // fails with exit 1 when unhealthy
+		select {
+		case <-events:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no event after a healthcheck")
+		}
+		if l, i := health("health-check"); l != want || i != want {
+			t.Errorf("after a check: list %q, inspect %q, want %s", l, i, want)
+		}
+	}
+	check(lifecycle.Healthy)
+	if _, err := svc.Podman("exec", "health-check", "/workload", "sicken"); err != nil {
+		t.Fatal(err)
+	}
+	check(lifecycle.Unhealthy)
+}

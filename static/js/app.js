@@ -1,7 +1,8 @@
 // podboard's page behaviour on top of htmx and its SSE extension, for what
 // htmx does not do itself: the live connection status, a resync of the table
 // each time the live connection opens, elapsed times of running operations,
-// toasts that go away by themselves, and the filter and sort of the table.
+// toasts that go away by themselves, the filter, view and sort of the table,
+// and the selection of rows for a bulk action.
 // htmx does the rest: it swaps rows (answers, pushes, inserts, removals),
 // processes them, and gives the focus back to the element with the same id
 // after each swap (every focusable element of a row has a stable id); the
@@ -166,19 +167,46 @@
     if (a && row.contains(a) && document.activeElement !== a) a.focus({ preventScroll: true });
   }
 
+  // The views of the select #show, as templates.Row.Shown keeps them.
+  var busyStates = { stopping: true, starting: true, restarting: true };
+  function inView(row, show) {
+    switch (show) {
+      case 'unhealthy': return row.dataset.health === 'unhealthy';
+      case 'running': return row.dataset.state === 'running';
+      case 'stopped': return row.dataset.state === 'stopped';
+      case 'busy': return busyStates[row.dataset.state] === true;
+    }
+    return true;
+  }
+
   function applyView() {
     var tbody = document.getElementById('rows');
     var input = document.getElementById('filter');
+    var select = document.getElementById('show');
     if (!tbody) return;
     var q = input ? input.value.trim().toLowerCase() : '';
+    var show = select ? select.value : '';
     var rows = rowsOf(tbody);
     var shown = 0;
+    var unhealthy = 0;
     rows.forEach(function (r) {
-      var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state).toLowerCase();
-      var match = q === '' || hay.indexOf(q) >= 0;
+      var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state + ' ' + (r.dataset.health || '')).toLowerCase();
+      var match = (q === '' || hay.indexOf(q) >= 0) && inView(r, show);
       if (r.hidden !== !match) r.hidden = !match;
       if (match) shown++;
+      if (r.dataset.health === 'unhealthy') unhealthy++;
+      // A bulk action acts on what the operator sees: a row the filter
+      // hides is no longer selected.
+      var box = r.querySelector('input.select');
+      if (!match && box && box.checked) box.checked = false;
     });
+    var count = document.getElementById('unhealthy-count');
+    if (count) {
+      count.hidden = unhealthy === 0;
+      var text = unhealthy + ' unhealthy';
+      if (count.textContent !== text) count.textContent = text;
+    }
+    updateSelection();
     var sorted = rows.slice().sort(function (a, b) {
       var x = key(a), y = key(b);
       if (x === y) { x = a.dataset.name; y = b.dataset.name; }
@@ -194,8 +222,68 @@
       }
     }
     var none = document.getElementById('no-match');
-    if (none) none.hidden = !(q !== '' && shown === 0 && rows.length > 0);
+    if (none) none.hidden = !((q !== '' || show !== '') && shown === 0 && rows.length > 0);
   }
+
+  // The selection for a bulk action: "select all shown" in the table's
+  // header, a count beside the bulk buttons, which have nothing to act on
+  // while no row is selected. Each row's checkbox keeps its state through
+  // the row's live updates (hx-preserve).
+  var selectAll = document.getElementById('select-all');
+  if (selectAll) selectAll.hidden = false;
+
+  function shownBoxes() {
+    return Array.prototype.filter.call(document.querySelectorAll('#rows [role=row][data-name] input.select'), function (b) {
+      return !b.closest('[role=row]').hidden;
+    });
+  }
+
+  function updateSelection() {
+    var boxes = shownBoxes();
+    var checked = boxes.filter(function (b) { return b.checked; }).length;
+    var all = document.getElementById('select-all');
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    var label = document.getElementById('selected-count');
+    if (label) {
+      var text = checked === 0 ? 'Select containers to act on several at once:' : checked + ' selected:';
+      if (label.textContent !== text) label.textContent = text;
+    }
+    document.querySelectorAll('#bulk button[name=op], #bulk-kill').forEach(function (b) {
+      if (b.tagName === 'SUMMARY') b.setAttribute('aria-disabled', checked === 0 ? 'true' : 'false');
+      else b.disabled = checked === 0;
+    });
+  }
+
+  document.addEventListener('change', function (evt) {
+    var t = evt.target;
+    if (!t) return;
+    if (t.id === 'select-all') {
+      shownBoxes().forEach(function (b) { b.checked = t.checked; });
+      updateSelection();
+    } else if (t.matches && t.matches('input.select')) {
+      updateSelection();
+    } else if (t.id === 'show') {
+      var url = new URL(window.location.href);
+      if (t.value) url.searchParams.set('show', t.value);
+      else url.searchParams.delete('show');
+      history.replaceState(null, '', url);
+      applyView();
+    }
+  });
+
+  // After a bulk action the selection is done with: the rows show what
+  // became of each container.
+  document.addEventListener('htmx:afterRequest', function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (!elt || elt.id !== 'bulk' || !evt.detail.xhr || evt.detail.xhr.status >= 500) return;
+    document.querySelectorAll('#rows input.select:checked').forEach(function (b) { b.checked = false; });
+    var details = elt.querySelector('details[open]');
+    if (details) details.open = false;
+    updateSelection();
+  });
 
   function nextRow(r) {
     for (var n = r.nextElementSibling; n; n = n.nextElementSibling) {
@@ -208,6 +296,15 @@
     if (evt.target && evt.target.id === 'filter') applyView();
   });
   document.addEventListener('click', function (evt) {
+    // The unhealthy count shows the unhealthy rows without a page load.
+    var link = evt.target.closest && evt.target.closest('#unhealthy-count');
+    var select = document.getElementById('show');
+    if (link && select) {
+      evt.preventDefault();
+      select.value = 'unhealthy';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      return;
+    }
     var btn = evt.target.closest && evt.target.closest('button.sort');
     if (!btn) return;
     var key = btn.dataset.sort;

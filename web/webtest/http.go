@@ -186,6 +186,18 @@ func (s Site) Post(path string, kind Kind) Response {
 	return s.Do(http.MethodPost, path, kind)
 }
 
+// PostForm posts form to path as a client of kind: an htmx form, a plain
+// form or a script.
+func (s Site) PostForm(path string, kind Kind, form url.Values) Response {
+	s.TB.Helper()
+	req := s.NewRequest(http.MethodPost, path, kind)
+	body := form.Encode()
+	req.Body = io.NopCloser(strings.NewReader(body))
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return s.Send(req)
+}
+
 // Get gets path as a browser does.
 func (s Site) Get(path string) Response {
 	s.TB.Helper()
@@ -240,6 +252,7 @@ type APIContainer struct {
 	StartedAt   *time.Time `json:"started_at"`
 	FinishedAt  *time.Time `json:"finished_at"`
 	StopTimeout int        `json:"stop_timeout"`
+	Health      *string    `json:"health"`
 	Error       string     `json:"error"`
 	Job         *APIJob    `json:"job"`
 }

@@ -753,6 +753,11 @@ type Workload struct {
 	BrokenEntrypoint bool
 	// Start runs the container right away instead of only creating it.
 	Start bool
+	// Healthcheck gives the container a healthcheck (`/workload health`,
+	// failing once `podman exec NAME /workload sicken` ran) that Podman runs
+	// only when asked (`podman healthcheck run NAME`): without systemd there
+	// is no timer to run it, and a test decides when a check happens.
+	Healthcheck bool
 }
 
 // CreateWorkload creates (and with w.Start, starts) a container called name
@@ -788,6 +793,10 @@ func (s *Service) CreateWorkload(name string, w Workload) error {
 	}
 	if w.BrokenEntrypoint {
 		args = append(args, "--entrypoint", "/does-not-exist")
+	}
+	if w.Healthcheck {
+		args = append(args, "--health-cmd", `["/workload","health"]`,
+			"--health-interval", "disable", "--health-retries", "1")
 	}
 	args = append(args, image)
 	if _, err := s.Podman(args...); err != nil {

@@ -9,6 +9,9 @@
 //	WORKLOAD_EXIT_AFTER   Go duration after which it exits by itself (default: never)
 //	WORKLOAD_EXIT_CODE    exit code used with WORKLOAD_EXIT_AFTER (default 0)
 //
+// Its subcommands serve healthchecks: `workload health` passes until
+// `workload sicken` ran in the container, and again after `workload heal`.
+//
 // It must stay stdlib-only and build with CGO_ENABLED=0: the image holds this
 // binary and nothing else.
 package main
@@ -23,6 +26,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(command(os.Args[1]))
+	}
 	stopDelay := durationEnv("WORKLOAD_STOP_DELAY")
 	ignoreTerm := os.Getenv("WORKLOAD_IGNORE_TERM") == "1"
 	exitAfter := durationEnv("WORKLOAD_EXIT_AFTER")
@@ -81,4 +87,39 @@ func durationEnv(name string) time.Duration {
 func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "workload: "+format+"\n", args...)
 	os.Exit(2)
+}
+
+// sickFile marks the workload unhealthy while it exists.
+const sickFile = "/unhealthy"
+
+// command runs one of the workload's subcommands, for healthchecks and
+// podman exec, and returns its exit code:
+//
+//	health   exits 0 while the workload is healthy, 1 once it was made sick
+//	sicken   makes it unhealthy
+//	heal     makes it healthy again
+func command(name string) int {
+	switch name {
+	case "health":
+		if _, err := os.Stat(sickFile); err == nil {
+			fmt.Println("unhealthy: " + sickFile + " exists")
+			return 1
+		}
+		fmt.Println("healthy")
+		return 0
+	case "sicken":
+		if err := os.WriteFile(sickFile, nil, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	case "heal":
+		if err := os.Remove(sickFile); err != nil && !os.IsNotExist(err) {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "workload: unknown command %q\n", name)
+	return 2
 }
