@@ -1,12 +1,18 @@
 package main
 
-// The force stop in the page: behind its disclosure, during a stop.
+// The way out in the page: the force stop behind its disclosure during a
+// stop, health, and bulk actions.
 
 import (
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"podboard/lifecycle"
 	"podboard/lifecycle/fake"
+	"podboard/lifecycle/podman/podmantest"
 )
 
 func TestBrowserForceStopEndsAStopFromTheRow(t *testing.T) {
@@ -29,4 +35,102 @@ func TestBrowserForceStopEndsAStopFromTheRow(t *testing.T) {
 	p.waitFor("btc stopped", rowShows("btc", "stopped", "Stopped", false))
 	p.assertNoDialogs()
 	p.assertNotReloaded()
+}
+
+// A healthcheck's verdicts reach the page live: health starting, healthy,
+// then unhealthy, marked and counted, with a view of its own; a restart
+// starts over at health starting.
+func TestBrowserHealthShowsLiveFromStartingToHealthyToUnhealthy(t *testing.T) {
+	svc := sharedPodman(t)
+	createWorkload(t, svc, "doctor", podmantest.Workload{Start: true, Healthcheck: true})
+	createWorkload(t, svc, "plain", podmantest.Workload{Start: true})
+	ta := startApp(t, svc, t.TempDir(), 200*time.Millisecond)
+	ta.waitSettled("doctor", "running")
+	ta.waitSettled("plain", "running")
+
+	_, p := newBrowser(t)
+	p.open(ta.srv.URL)
+	p.markPage()
+	p.waitFor("doctor health starting", healthShows("doctor", "health starting"))
+	if evalIn[bool](p, `!!document.querySelector('#row-plain [data-testid=health]')`) {
+		t.Errorf("a container without a healthcheck shows a health")
+	}
+	svc.MustPodman(t, "healthcheck", "run", "doctor")
+	p.waitFor("doctor healthy", healthShows("doctor", "healthy"))
+	svc.MustPodman(t, "exec", "doctor", "/workload", "sicken")
+	if _, err := svc.Podman("healthcheck", "run", "doctor"); err == nil {
+		t.Fatal("the healthcheck passed after sicken")
+	}
+	p.waitFor("doctor unhealthy, marked and counted", healthShows("doctor", "unhealthy")+
+		` && document.getElementById('row-doctor').classList.contains('row-unhealthy')`+
+		` && !document.getElementById('unhealthy-count').hidden`+
+		` && document.getElementById('unhealthy-count').textContent.trim() === '1 unhealthy'`)
+	p.screenshot("unhealthy")
+	p.click("#unhealthy-count")
+	p.waitFor("the unhealthy view", `!document.getElementById('row-doctor').hidden && document.getElementById('row-plain').hidden`+
+		` && document.getElementById('show').value === 'unhealthy' && location.search === '?show=unhealthy'`)
+	p.do("show all", chromedp.SetValue(chromedp.CSS("#show"), ""))
+	evalIn[chromedp.Void](p, `document.getElementById('show').dispatchEvent(new Event('change', { bubbles: true }))`)
+	p.waitFor("every row again", `!document.getElementById('row-plain').hidden`)
+
+	p.click(`#row-doctor\:restart`)
+	p.waitFor("Running · health starting after the restart", rowShows("doctor", "running", "Running", false)+
+		` && /^Running · health starting/.test(document.querySelector('#row-doctor .state-now').textContent.trim().replace(/\s+/g, ' '))`)
+	p.assertNotReloaded()
+}
+
+// healthShows is a predicate: name's row shows health label.
+func healthShows(name, label string) string {
+	return fmt.Sprintf(`(function () {
+		var h = %s && %s.querySelector('[data-testid=health]');
+		return !!h && h.textContent.trim() === %s;
+	})()`, rowExpr(name), rowExpr(name), js(label))
+}
+
+// Rows selected, acted on in one request: each gets its own transitional
+// state, the summary says what was refused, and the selection survives a
+// live update of a selected row until the action clears it.
+func TestBrowserBulkActionsOnTheSelectedRows(t *testing.T) {
+	f := startFakeDashboard(t, fake.Running("a"), fake.Running("b"), fake.Running("c"), fake.Exited("d"))
+	release := f.engine.Hold(lifecycle.Stop, "a") // a's stop takes its time
+	_, p := newBrowser(t)
+	p.open(f.url)
+	p.markPage()
+	p.waitFor("the bulk buttons disabled with nothing selected", `document.getElementById('bulk-stop').disabled && !document.getElementById('select-all').hidden`)
+
+	p.click(`#row-a\:select`)
+	p.click(`#row-d\:select`)
+	p.waitFor("2 selected", `document.getElementById('selected-count').textContent === '2 selected:' && !document.getElementById('bulk-stop').disabled`)
+	// A live update of a selected row keeps it selected.
+	img := fake.Running("a")
+	img.Image = "localhost/a:2"
+	f.engine.Put(img)
+	f.scan(t)
+	p.waitFor("a's new image, still selected", `document.getElementById('row-a').dataset.image === 'localhost/a:2' && document.getElementById('row-a:select').checked`)
+
+	p.click("#bulk-stop")
+	p.waitFor("a stopping, d refused, the summary", rowShows("a", "stopping", "Stopping…", true)+
+		` && /Stop: 1 started, 1 refused/.test(document.querySelector('[data-testid=bulk-result]').textContent)`+
+		` && /d: /.test(document.querySelector('[data-testid=bulk-refused]').textContent)`)
+	p.waitFor("the selection cleared", `document.querySelectorAll('#rows input.select:checked').length === 0 && document.getElementById('bulk-stop').disabled`)
+	if evalIn[string](p, `document.getElementById('row-b').dataset.state`) != "running" {
+		t.Errorf("b was not selected and changed")
+	}
+
+	// Select all shown, with a filter: only what is shown is acted on.
+	p.do("filter", chromedp.SendKeys(chromedp.CSS("#filter"), "running"))
+	p.waitFor("b and c shown", `document.getElementById('row-d').hidden && !document.getElementById('row-b').hidden`)
+	p.click("#select-all")
+	p.waitFor("2 selected", `document.getElementById('selected-count').textContent === '2 selected:'`)
+	p.click("#bulk-kill")
+	p.waitFor("the force stop's warning", `document.getElementById('bulk-kill-now').checkVisibility()`)
+	p.click("#bulk-kill-now")
+	p.waitFor("b and c stopped", `document.getElementById('row-b').dataset.state === 'stopped' && document.getElementById('row-c').dataset.state === 'stopped'`)
+	if evalIn[string](p, `document.getElementById('row-a').dataset.state`) != "stopping" {
+		t.Errorf("a, hidden by the filter, was acted on")
+	}
+	p.assertNoDialogs()
+	p.assertNotReloaded()
+	release()
+	f.env.WaitIdle()
 }

@@ -5,6 +5,7 @@ package templates
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,10 @@ type Row struct {
 
 	// Hidden: the view of the page does not keep this row.
 	Hidden bool
+	// Version is the stored row's version: a page never swaps a row for
+	// an older rendering (an answer and a push travel on two connections
+	// and may arrive in either order).
+	Version string
 
 	Error      string // the last failure, in full
 	ErrorShort string // the same trimmed to something readable in a row
@@ -128,6 +133,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		ErrorID:      ControlID(c.Name, "error"),
 		DismissID:    ControlID(c.Name, "dismiss"),
 		SelectID:     ControlID(c.Name, "select"),
+		Version:      strconv.FormatInt(c.Version, 10),
 		Health:       c.HealthNow(),
 	}
 	switch r.Health {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -62,6 +63,13 @@ func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, e
 		if r.err != nil {
 			return nil, scrub(fmt.Errorf("%w at %s: %v", lifecycle.ErrUnreachable, e.uri, cleanConnectError(r.err)), e.passwords)
 		}
+		if c, err := bindings.GetClient(r.conn); err == nil && c.Client != nil {
+			next := c.Client.Transport
+			if next == nil {
+				next = http.DefaultTransport
+			}
+			c.Client.Transport = onceSent{next}
+		}
 		e.conn = r.conn
 		return e, nil
 	case <-time.After(timeout):
@@ -81,9 +89,50 @@ func newEngine(uri string, conn context.Context) *Engine {
 func (e *Engine) URI() string { return e.uri }
 
 // withConn returns ctx (its deadline and cancellation) carrying the
-// bindings' connection.
+// bindings' connection, and a record of the call's attempts (see
+// onceSent).
 func (e *Engine) withConn(ctx context.Context) context.Context {
-	return connCtx{Context: ctx, values: e.conn}
+	return connCtx{Context: context.WithValue(ctx, attemptsKey{}, &attempts{}), values: e.conn}
+}
+
+// The bindings send a request up to three times when it fails, whatever
+// the failure, and return the last error. A stop whose connection broke
+// after it was sent (the service died during it) is then sent again, and
+// reported as "connection refused", as if nothing had happened. onceSent
+// is the bindings' transport wrapped: once an attempt of a call that
+// changes something was sent and its connection broke, every later
+// attempt fails at once with that attempt's error, so the call is sent
+// once and its error says the outcome is unknown. A read (GET) may be
+// tried again: it changes nothing.
+type onceSent struct{ next http.RoundTripper }
+
+type attemptsKey struct{}
+
+// attempts records the first attempt of a call that broke after it was
+// sent.
+type attempts struct {
+	mu   sync.Mutex
+	lost error
+}
+
+func (t onceSent) RoundTrip(req *http.Request) (*http.Response, error) {
+	a, _ := req.Context().Value(attemptsKey{}).(*attempts)
+	if a == nil || req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return t.next.RoundTrip(req)
+	}
+	a.mu.Lock()
+	lost := a.lost
+	a.mu.Unlock()
+	if lost != nil {
+		return nil, lost
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil && lostMidCall(err) {
+		a.mu.Lock()
+		a.lost = err
+		a.mu.Unlock()
+	}
+	return resp, err
 }
 
 type connCtx struct {

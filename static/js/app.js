@@ -102,6 +102,26 @@
     setBusy(rowOf(evt.detail && evt.detail.elt), false);
   });
 
+  // A row never goes back to an older rendering. An action's answer and
+  // the live feed travel on two connections, so the push of a fast
+  // operation's end may arrive before the answer that began it.
+  function olderThan(incoming, current) {
+    var a = Number(incoming), b = Number(current && current.dataset.version);
+    return !isNaN(a) && !isNaN(b) && a < b;
+  }
+  document.addEventListener('htmx:oobBeforeSwap', function (evt) {
+    var d = evt.detail;
+    if (!d || !d.target || !d.fragment || !d.fragment.querySelector) return;
+    var row = d.fragment.querySelector('[role=row][data-version]');
+    if (row && row.id === d.target.id && olderThan(row.dataset.version, d.target)) d.shouldSwap = false;
+  });
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    var d = evt.detail;
+    if (!d || !d.target || !d.target.matches || !d.target.matches('[role=row][data-version]')) return;
+    var m = /^\s*<div\b[^>]*\bdata-version="(\d+)"/.exec(d.serverResponse || '');
+    if (m && olderThan(m[1], d.target)) d.shouldSwap = false;
+  });
+
   // A row inserted by the live feed that the page already shows (a table
   // fetched after the insert but before its event arrived) stays as it is:
   // the fetched row is at least as new.
@@ -140,6 +160,9 @@
   // again whenever rows change, so live updates and inserted rows keep the
   // view.
   var sortKey = 'name';
+  // The names selected for a bulk action, kept here since a live update of
+  // a row replaces its checkbox.
+  var selected = new Set();
   var sortDir = 1;
 
   function rowsOf(tbody) {
@@ -195,10 +218,12 @@
       if (r.hidden !== !match) r.hidden = !match;
       if (match) shown++;
       if (r.dataset.health === 'unhealthy') unhealthy++;
-      // A bulk action acts on what the operator sees: a row the filter
-      // hides is no longer selected.
+      // A swapped row comes with its checkbox clear: the selection is
+      // kept here. A bulk action acts on what the operator sees: a row the
+      // filter hides is no longer selected.
+      if (!match) selected.delete(r.dataset.name);
       var box = r.querySelector('input.select');
-      if (!match && box && box.checked) box.checked = false;
+      if (box && box.checked !== selected.has(r.dataset.name)) box.checked = selected.has(r.dataset.name);
     });
     var count = document.getElementById('unhealthy-count');
     if (count) {
@@ -227,8 +252,7 @@
 
   // The selection for a bulk action: "select all shown" in the table's
   // header, a count beside the bulk buttons, which have nothing to act on
-  // while no row is selected. Each row's checkbox keeps its state through
-  // the row's live updates (hx-preserve).
+  // while no row is selected.
   var selectAll = document.getElementById('select-all');
   if (selectAll) selectAll.hidden = false;
 
@@ -261,9 +285,15 @@
     var t = evt.target;
     if (!t) return;
     if (t.id === 'select-all') {
-      shownBoxes().forEach(function (b) { b.checked = t.checked; });
+      shownBoxes().forEach(function (b) {
+        b.checked = t.checked;
+        if (t.checked) selected.add(b.value);
+        else selected.delete(b.value);
+      });
       updateSelection();
     } else if (t.matches && t.matches('input.select')) {
+      if (t.checked) selected.add(t.value);
+      else selected.delete(t.value);
       updateSelection();
     } else if (t.id === 'show') {
       var url = new URL(window.location.href);
@@ -279,6 +309,7 @@
   document.addEventListener('htmx:afterRequest', function (evt) {
     var elt = evt.detail && evt.detail.elt;
     if (!elt || elt.id !== 'bulk' || !evt.detail.xhr || evt.detail.xhr.status >= 500) return;
+    selected.clear();
     document.querySelectorAll('#rows input.select:checked').forEach(function (b) { b.checked = false; });
     var details = elt.querySelector('details[open]');
     if (details) details.open = false;

@@ -182,6 +182,51 @@ func (s *Service) PID() int {
 	return s.cmd.Process.Pid
 }
 
+// Freeze stops the service process (SIGSTOP, by its PID) as a hung Podman
+// would be: connections are accepted by the kernel and never answered.
+// Thaw (SIGCONT) lets it go on; Close thaws it first.
+func (s *Service) Freeze() error { return s.signal(syscall.SIGSTOP) }
+
+// Thaw continues a frozen service. Thawing one that is not frozen does
+// nothing.
+func (s *Service) Thaw() error { return s.signal(syscall.SIGCONT) }
+
+func (s *Service) signal(sig syscall.Signal) error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("podmansvc: the service is not running")
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("podmansvc: %s to the podman service (pid %d): %w", sig, s.cmd.Process.Pid, err)
+	}
+	return nil
+}
+
+// Kill ends the service process at once (SIGKILL, by its PID), as a crash
+// would, and waits until it is gone; the containers and their conmon
+// monitors live on. Restart starts the service again on the same store.
+func (s *Service) Kill() error {
+	if err := s.signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	<-s.exited
+	return nil
+}
+
+// Restart starts the service again after Kill, on the same store and
+// socket, and returns once it answers. It must not run at the same time
+// as Close.
+func (s *Service) Restart() error {
+	select {
+	case <-s.exited:
+	default:
+		return fmt.Errorf("podmansvc: the podman service (pid %d) still runs", s.PID())
+	}
+	_ = os.Remove(s.Socket)
+	s.exited = make(chan struct{})
+	s.waitErr = nil
+	return s.start()
+}
+
 // writeConfig pins every setting that would otherwise come from the host's
 // /etc/containers: with CONTAINERS_CONF and CONTAINERS_STORAGE_CONF set,
 // Podman reads only these files.
@@ -347,6 +392,9 @@ func (s *Service) Close() error {
 		var errs []error
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
+		if s.cmd != nil {
+			_ = s.Thaw() // a frozen service would hold the commands below
+		}
 		// Through the CLI rather than the API: this works even if the
 		// service has already died.
 		if _, err := s.PodmanContext(ctx, "rm", "--all", "--force", "--time", "0"); err != nil {
