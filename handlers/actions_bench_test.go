@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"podboard/lifecycle"
@@ -86,6 +88,37 @@ func benchActionStop(b *testing.B, pages int, how string) {
 		e.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("POST stop: %d %s", rec.Code, rec.Body)
+		}
+	}
+	b.StopTimer()
+}
+
+// BenchmarkBulkStop is POST /bulk from htmx stopping 50 containers in one
+// request (a "stop all" from the page), up to the written answer with
+// their 50 "Stopping…" rows and the summary; time/op is per request.
+func BenchmarkBulkStop(b *testing.B) {
+	const per = 50
+	e := webtest.New(b, webtest.DiscardEvents(), webtest.Auth(auth.Config{Mode: auth.None}))
+	e.Hold(lifecycle.Stop, "*")
+	for i := range b.N * per {
+		e.Engine.Put(fake.Running(fmt.Sprintf("svc-%07d", i)))
+	}
+	e.Scan()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		form := url.Values{"op": {"stop"}}
+		for j := range per {
+			form.Add("name", fmt.Sprintf("svc-%07d", i*per+j))
+		}
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8080/bulk", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.RemoteAddr = "127.0.0.1:40000"
+		rec := httptest.NewRecorder()
+		e.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusAccepted {
+			b.Fatalf("POST /bulk: %d %s", rec.Code, rec.Body)
 		}
 	}
 	b.StopTimer()

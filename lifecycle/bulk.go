@@ -9,11 +9,6 @@ import (
 // MaxBulk is the most containers one bulk operation names.
 const MaxBulk = 200
 
-// bulkLookups is how many containers of a bulk operation are begun at
-// once: a container the scan has not seen is looked up in Podman, and
-// while Podman hangs each lookup takes its whole timeout.
-const bulkLookups = 8
-
 // Begun is one container's part in a bulk operation.
 type Begun struct {
 	Name string
@@ -34,6 +29,11 @@ type Begun struct {
 // the whole request, before anything changes. A name given twice counts
 // once. run starts the engine calls of those that started; it must be
 // called, once their answer is written.
+//
+// The containers are begun all at once: one the scan has not seen is
+// looked up in Podman, and while Podman hangs each lookup takes its whole
+// timeout, which the whole request then takes once rather than once per
+// container.
 func (m *Manager) BeginEach(ctx context.Context, names []string, op Op, origin string, opts Options) (begun []Begun, run func(), err error) {
 	names, err = bulkNames(names)
 	if err != nil {
@@ -47,13 +47,11 @@ func (m *Manager) BeginEach(ctx context.Context, names []string, op Op, origin s
 	}
 	begun = make([]Begun, len(names))
 	runs := make([]func(), len(names))
-	sem := make(chan struct{}, bulkLookups)
 	var wg sync.WaitGroup
 	for i, name := range names {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer wg.Done()
 			c, r, err := m.BeginWith(ctx, name, op, origin, opts)
 			begun[i] = Begun{Name: name, Container: c, Err: err}
 			runs[i] = r

@@ -140,7 +140,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 	case lifecycle.Healthy:
 		r.HealthLabel, r.HealthClass = "healthy", "badge-running"
 	case lifecycle.Unhealthy:
-		r.HealthLabel, r.HealthClass = "unhealthy", "badge-error"
+		r.HealthLabel, r.HealthClass = "unhealthy", "badge-unhealthy"
 	case lifecycle.HealthStarting:
 		r.HealthLabel, r.HealthClass = "health starting", "badge-stopped"
 	}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containers/podman/v5/libpod/define"
 	"github.com/containers/podman/v5/pkg/bindings"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/system"
@@ -150,7 +151,9 @@ func (c connCtx) Value(key any) any {
 // List implements lifecycle.Engine.
 func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 	all := true
-	list, err := containers.List(e.withConn(ctx), &containers.ListOptions{All: &all})
+	list, err := await(ctx, func() ([]types.ListContainer, error) {
+		return containers.List(e.withConn(ctx), &containers.ListOptions{All: &all})
+	})
 	if err != nil {
 		return nil, e.wrap("list containers", "", err)
 	}
@@ -197,6 +200,30 @@ func (e *Engine) List(ctx context.Context) ([]lifecycle.Observed, error) {
 	return out, nil
 }
 
+// await runs call and returns when it does or when ctx ends, whichever
+// comes first. After a failed attempt the bindings sleep before the next
+// (100, 200 then 300 ms), whatever ctx says: a read bounded by ctx (a
+// lookup while Podman hangs, a scan) returns at its deadline instead, and
+// the call ends on its own once its attempts are over.
+func await[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := call()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
 // timeLeft is how long ctx still allows; the stop timeouts of a first scan
 // of many containers are filled in over several scans rather than letting
 // the inspects make the scan miss its deadline.
@@ -222,7 +249,9 @@ func (e *Engine) knownStopTimeout(id string) int {
 
 // Inspect implements lifecycle.Engine.
 func (e *Engine) Inspect(ctx context.Context, name string) (lifecycle.Observed, error) {
-	data, err := containers.Inspect(e.withConn(ctx), name, nil)
+	data, err := await(ctx, func() (*define.InspectContainerData, error) {
+		return containers.Inspect(e.withConn(ctx), name, nil)
+	})
 	if err != nil {
 		return lifecycle.Observed{}, e.wrap("inspect", name, err)
 	}
