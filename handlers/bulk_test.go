@@ -198,3 +198,23 @@ func TestThePageOffersTheBulkActionsAndASelectionPerRow(t *testing.T) {
 		t.Errorf("row checkbox: %s", d.Row("a").HTML())
 	}
 }
+
+// The bulk form may carry MaxBulk of Podman's longest names, beyond the
+// 8 KiB of every other form, and no more than its own limit.
+func TestTheBulkFormHasABodyLimitOfItsOwn(t *testing.T) {
+	e := newEnv(t, fake.Running("a"))
+	long := make([]string, lifecycle.MaxBulk)
+	for i := range long {
+		long[i] = fmt.Sprintf("%s-%03d", strings.Repeat("n", 240), i)
+	}
+	if r := e.PostForm("/bulk", api, bulkForm("stop", long...)); r.Status != http.StatusNotFound {
+		t.Errorf("%d long names: status %d, want 404 (none exists): %.300s", len(long), r.Status, r.Body)
+	}
+	huge := url.Values{"op": {"stop"}, "name": {"a"}, "pad": {strings.Repeat("x", 70<<10)}}
+	if r := e.PostForm("/bulk", api, huge); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 70 KiB form: status %d, want 413", r.Status)
+	}
+	if c := e.Container("a"); c.Busy() {
+		t.Errorf("a changed: %+v", c)
+	}
+}

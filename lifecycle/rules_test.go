@@ -49,7 +49,7 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 				if got := op.AllowedFrom(s); got != w.allowed {
 					t.Fatalf("AllowedFrom = %v, want %v", got, w.allowed)
 				}
-				cur := Container{Name: "web", State: s, StopTimeout: 600, Error: "old failure", Version: 7}
+				cur := Container{Name: "web", State: s, StopTimeout: 600, Error: "old failure", Version: 7, Health: Unhealthy}
 				next, job, err := beginRule(op, "10.0.0.1", Options{}, now)(cur)
 				if !w.allowed {
 					if !errors.Is(err, ErrState) || next != cur {
@@ -80,6 +80,20 @@ func TestEveryStateAndOperationPair(t *testing.T) {
 				done, remove := succeededRule(op, now)(next)
 				if remove || done.State != w.final || op.Final() != w.final || done.Busy() || done.PrevState != "" {
 					t.Errorf("succeeded: %+v remove=%v, want %q with no job", done, remove, w.final)
+				}
+				// A container that runs again has passed no healthcheck yet.
+				wantHealth := ""
+				if w.final == Running {
+					wantHealth = HealthStarting
+				}
+				if got := done.HealthNow(); got != wantHealth {
+					t.Errorf("health after success %q, want %q", got, wantHealth)
+				}
+				// Lost or given up: the outcome is unknown, the row stays
+				// transitional, without the job, until the scan.
+				wait, remove := waitRule("waiting for Podman")(next)
+				if remove || wait.State != w.transitional || wait.Busy() || wait.Waiting == "" || wait.Error != "" {
+					t.Errorf("unknown outcome: %+v remove=%v, want %q waiting, with no job and no error", wait, remove, w.transitional)
 				}
 				back, remove := revertRule("podman said no")(next)
 				if remove || back.State != s || back.Error != "podman said no" || back.Busy() {

@@ -24,6 +24,8 @@ func TestMergeRules(t *testing.T) {
 	exited.EngineState = "exited"
 	created := obs
 	created.EngineState = "created"
+	sick := obs
+	sick.Health = lifecycle.Unhealthy
 
 	tests := []struct {
 		name     string
@@ -40,6 +42,7 @@ func TestMergeRules(t *testing.T) {
 		{"a live job's row is not deleted", []lifecycle.Container{busy}, nil, nil},
 		{"the last failure is kept", []lifecycle.Container{failed}, []lifecycle.Observed{exited}, []string{"update web stopped@3 error=boom"}},
 		{"a duplicate name in the engine's list counts once", nil, []lifecycle.Observed{obs, obs}, []string{"insert web running@0"}},
+		{"a new healthcheck verdict alone is an update", []lifecycle.Container{running}, []lifecycle.Observed{sick}, []string{"update web running@3 health=unhealthy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +51,9 @@ func TestMergeRules(t *testing.T) {
 				s := w.Kind.String() + " " + w.Container.Name + " " + string(w.Container.State) + "@" + strconv.FormatInt(w.Version, 10)
 				if w.Container.Error != "" {
 					s += " error=" + w.Container.Error
+				}
+				if w.Container.Health != "" {
+					s += " health=" + w.Container.Health
 				}
 				got = append(got, s)
 			}

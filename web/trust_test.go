@@ -106,6 +106,14 @@ func TestAStateChangeSentByAnotherSitesPageIsRefused(t *testing.T) {
 			t.Errorf("%v: status %d, want 403 cross-origin: %.200s", h, r.Status, r.Body)
 		}
 	}
+	// A bulk action from another site's page too.
+	bulk := s.NewRequest("POST", "/bulk", webtest.Form)
+	bulk.Body = io.NopCloser(strings.NewReader("op=stop&name=web"))
+	bulk.ContentLength = int64(len("op=stop&name=web"))
+	bulk.Header.Set("Sec-Fetch-Site", "cross-site")
+	if r := s.Send(bulk); r.Status != http.StatusForbidden {
+		t.Errorf("cross-site bulk stop: status %d, want 403", r.Status)
+	}
 	// A login form posted from another site is refused too: it would sign
 	// the operator in as the attacker.
 	req := s.NewRequest("POST", "/login", webtest.Form)
@@ -192,6 +200,7 @@ func TestEveryRouteButLoginStaticAndHealthNeedsASessionOrAToken(t *testing.T) {
 		{"GET", "/"}, {"GET", "/rows"}, {"GET", "/history"}, {"GET", "/containers/web/history"},
 		{"GET", "/api/containers"}, {"GET", "/events"}, {"GET", "/sessions"},
 		{"POST", "/containers/web/stop"}, {"POST", "/containers/web/dismiss"}, {"POST", "/sessions/x/end"},
+		{"POST", "/bulk"},
 	} {
 		if r := anon.Do(p.method, p.path, webtest.JSON); r.Status != http.StatusUnauthorized || r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s %s: status %d, want 401 with WWW-Authenticate: %.200s", p.method, p.path, r.Status, r.Body)
