@@ -2,9 +2,10 @@
 // a handful of demo containers built from the workload image: a node that
 // takes 20 s to stop cleanly (stop timeout 600 s), a web server that stops
 // at once, one that ignores SIGTERM and is killed after its 5 s timeout, a
-// stopped worker, and one whose start always fails. Nothing touches the
-// host's own containers. Ctrl-C stops the dashboard, then the service, both
-// by PID.
+// stopped worker, one whose start always fails, and one with a healthcheck,
+// which the demo runs every 10 s as a host's systemd timer would. Nothing
+// touches the host's own containers. Ctrl-C stops the dashboard, then the
+// service, both by PID.
 package main
 
 import (
@@ -32,6 +33,31 @@ var demo = []struct {
 	{"stubborn", podmansvc.Workload{IgnoreTerm: true, StopTimeout: 5, Start: true}},
 	{"worker", podmansvc.Workload{StopDelay: 2 * time.Second, StopTimeout: 30}},
 	{"broken", podmansvc.Workload{BrokenEntrypoint: true}},
+	{"api", podmansvc.Workload{StopTimeout: 10, Start: true, Healthcheck: true}},
+}
+
+// healthEvery is how often the demo runs the healthchecks: Podman leaves
+// that to systemd timers, and the private service has none.
+const healthEvery = 10 * time.Second
+
+// checkHealth runs the healthcheck of every demo container that has one,
+// every healthEvery, until ctx ends. A failing check is the point of the
+// demo, not an error.
+func checkHealth(ctx context.Context, svc *podmansvc.Service) {
+	t := time.NewTicker(healthEvery)
+	defer t.Stop()
+	for {
+		for _, d := range demo {
+			if d.w.Healthcheck {
+				_, _ = svc.PodmanContext(ctx, "healthcheck", "run", d.name)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func main() {
@@ -86,6 +112,8 @@ func run(dir, bin, listen string) error {
 	fmt.Printf("demo: dashboard on http://%s (Podman %s); Ctrl-C stops both\n", listen, svc.URI)
 	fmt.Printf("demo: sign in as %s with the password %s\n", demoName, password)
 	fmt.Printf("demo: change containers from a shell with: podman --remote --url %s ps -a\n", svc.URI)
+	fmt.Printf("demo: make api unhealthy with: podman --remote --url %s exec api /workload sicken (heal: /workload heal)\n", svc.URI)
+	go checkHealth(ctx, svc)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
