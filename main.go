@@ -378,6 +378,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 		return err
 	}
 	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
+	a.hub.Logs = a.manager.Logs
 	proxies := cfg.trustedProxies
 	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	h := handlers.New(handlers.Config{

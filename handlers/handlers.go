@@ -31,6 +31,8 @@ type Lifecycle interface {
 	Containers(ctx context.Context) ([]lifecycle.Container, error)
 	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)
 	Jobs(ctx context.Context, container string, limit int) ([]lifecycle.Job, error)
+	Details(ctx context.Context, name string) (lifecycle.Details, error)
+	Logs(ctx context.Context, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
 	ScanError() error
 }
 

@@ -55,13 +55,14 @@ type Row struct {
 	// or does not run; HealthLabel and HealthClass show it.
 	Health, HealthLabel, HealthClass string
 
+	PageURL    string // the container's own page
 	HistoryURL string
 	DismissURL string
 
 	// Ids of the row's focusable elements, the same in every rendering of
 	// the row, so that htmx gives the focus back to the element with the
 	// same id when it swaps the row (answer, push or table resync).
-	HistoryID, ErrorID, DismissID, SelectID string
+	PageID, HistoryID, ErrorID, DismissID, SelectID string
 	// BusyID is the id the state badge takes while an operation runs: that
 	// of the control that started it, so the focus on a pressed button
 	// rests on "Stopping…" while the stop runs and comes back to the same
@@ -127,8 +128,10 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		Transitional: c.State.Transitional(),
 		Error:        c.Error,
 		ErrorShort:   shorten(c.Error, 160),
+		PageURL:      "/containers/" + c.Name,
 		HistoryURL:   "/containers/" + c.Name + "/history",
 		DismissURL:   "/containers/" + c.Name + "/dismiss",
+		PageID:       ControlID(c.Name, "page"),
 		HistoryID:    ControlID(c.Name, "history"),
 		ErrorID:      ControlID(c.Name, "error"),
 		DismissID:    ControlID(c.Name, "dismiss"),

@@ -474,7 +474,7 @@ func TestAControlKeepsItsIdFromOneStateOfTheRowToTheNext(t *testing.T) {
 		return func(r webtest.Row) *goquery.Selection { return r.Find(`button[data-op="` + op + `"]`) }
 	}
 	badge := func(r webtest.Row) *goquery.Selection { return r.TestID("state") }
-	history := func(r webtest.Row) *goquery.Selection { return r.Find("a") }
+	history := func(r webtest.Row) *goquery.Selection { return r.Find("a[href$='/history']") }
 	summary := func(r webtest.Row) *goquery.Selection { return r.Find("summary") }
 	for _, name := range trickyNames {
 		t.Run(name, func(t *testing.T) {

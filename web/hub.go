@@ -68,6 +68,10 @@ type Hub struct {
 	// the connection's address.
 	ClientAddr func(*http.Request) string
 
+	// Logs reads a container's logs for its page; nil when the engine
+	// cannot.
+	Logs LogSource
+
 	// WriteTimeout bounds each write to one client. A client that stops
 	// reading is dropped as soon as its queue is full; this bounds how
 	// long its last write may hang before that.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/r3labs/sse/v2"
 
+	"podboard/lifecycle"
 	"podboard/web/auth"
 )
 
@@ -49,20 +50,32 @@ type client struct {
 	dropped bool // guarded by Hub.mu: dropped or signed out
 }
 
-// ServeHTTP serves GET /events and GET /events?stream=containers. Any
-// other stream is a 400, which also keeps the connections' own streams out
-// of reach.
+// ServeHTTP serves GET /events and GET /events?stream=containers, with
+// &logs=NAME on a container's page (see followLogs). Any other stream is a
+// 400, which also keeps the connections' own streams out of reach.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if name := r.URL.Query().Get("stream"); name != "" && name != Stream {
+	q := r.URL.Query()
+	if name := q.Get("stream"); name != "" && name != Stream {
 		http.Error(w, fmt.Sprintf("unknown stream %q: the only stream is %q (GET /events?stream=%s)", name, Stream, Stream), http.StatusBadRequest)
 		return
+	}
+	logs := q.Get("logs")
+	if q.Has("logs") {
+		if err := lifecycle.ValidateName(logs); err != nil {
+			http.Error(w, "logs: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if h.Logs == nil {
+			http.Error(w, "logs: this dashboard cannot read logs", http.StatusBadRequest)
+			return
+		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	// The request has been read: a live feed has no read deadline.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
-	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout, cancel: cancel}
+	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout, cancel: cancel, began: make(chan struct{})}
 	who, _ := auth.From(r.Context())
 	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who)
 	if err != nil {
@@ -71,6 +84,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.disconnect(c)
+	if logs != "" {
+		go h.followLogs(ctx, c, logs)
+	}
 
 	// The library reads the stream's name from the query: give it this
 	// connection's, on a copy of the URL (r.WithContext shares it).
@@ -123,26 +139,50 @@ func (h *Hub) disconnect(c *client) {
 func (h *Hub) publish(ev *sse.Event) {
 	var dropped []*client
 	h.mu.Lock()
-	for id, c := range h.conns {
-		if c.dropped || h.srv.TryPublish(id, ev) {
-			continue
+	for _, c := range h.conns {
+		if !h.offerLocked(c, ev) {
+			dropped = append(dropped, c)
 		}
-		if !c.w.started() {
-			// Its handler has not answered yet (the process is busy):
-			// it is not a page that stopped reading. The event is lost to
-			// it, as every event before its first byte is; the page fetches
-			// the table once its stream opens.
-			continue
-		}
-		c.dropped = true
-		c.w.endBy(time.Unix(1, 0), true) // a write in progress fails now
-		c.cancel()
-		dropped = append(dropped, c)
 	}
 	h.mu.Unlock()
 	for _, c := range dropped {
-		h.log.Warn("live page dropped: it stopped reading; it will reconnect and fetch the table", "remote", c.remote)
+		h.logDropped(c)
 	}
+}
+
+// sendTo hands ev to c alone, as publish does; false when c was dropped
+// for it.
+func (h *Hub) sendTo(c *client, ev *sse.Event) bool {
+	h.mu.Lock()
+	ok := h.offerLocked(c, ev)
+	h.mu.Unlock()
+	if !ok {
+		h.logDropped(c)
+	}
+	return ok
+}
+
+// offerLocked queues ev to c without waiting; when c's queue is full it
+// drops c and returns false.
+func (h *Hub) offerLocked(c *client, ev *sse.Event) bool {
+	if c.dropped || h.srv.TryPublish(c.id, ev) {
+		return true
+	}
+	if !c.w.started() {
+		// Its handler has not answered yet (the process is busy): it is
+		// not a page that stopped reading. The event is lost to it, as
+		// every event before its first byte is; the page fetches the
+		// table once its stream opens.
+		return true
+	}
+	c.dropped = true
+	c.w.endBy(time.Unix(1, 0), true) // a write in progress fails now
+	c.cancel()
+	return false
+}
+
+func (h *Hub) logDropped(c *client) {
+	h.log.Warn("live page dropped: it stopped reading; it will reconnect and fetch the table", "remote", c.remote)
 }
 
 // endAll ends every stream after what it holds is written (for at most
@@ -170,6 +210,10 @@ type deadlineWriter struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	cancel  context.CancelFunc
+
+	// began is closed when the answer begins: the library has then
+	// subscribed the connection to its stream.
+	began chan struct{}
 
 	mu          sync.Mutex
 	limit       time.Time // no write may last past it; zero for none
@@ -213,6 +257,9 @@ func (d *deadlineWriter) endBy(t time.Time, cut bool) {
 // WriteHeader records that the answer has begun and passes it on.
 func (d *deadlineWriter) WriteHeader(status int) {
 	d.mu.Lock()
+	if !d.wroteHeader {
+		close(d.began)
+	}
 	d.wroteHeader = true
 	d.mu.Unlock()
 	d.ResponseWriter.WriteHeader(status)

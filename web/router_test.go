@@ -50,7 +50,7 @@ func TestRouterServesStaticFilesPagesAndRejectsTheRest(t *testing.T) {
 		{"health", "GET", "/healthz", 200, "", contains("ok")},
 		{"an unknown path is not found", "GET", "/nope", 404, "", nil},
 		{"an unknown API path is not found", "GET", "/api/nope", 404, "", nil},
-		{"an operation without its container is not found", "POST", "/containers/stop", 404, "", nil},
+		{"a POST to a container's page is not allowed", "POST", "/containers/stop", 405, "", nil},
 		{"GET on an operation is not allowed", "GET", "/containers/web/stop", 405, "", nil},
 		{"POST on the page is not allowed", "POST", "/", 405, "", nil},
 		{"DELETE on the API is not allowed", "DELETE", "/api/containers", 405, "", nil},

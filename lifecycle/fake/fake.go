@@ -28,6 +28,7 @@ type Engine struct {
 	counts     map[string]int // call → how many times it was received
 	waiters    []waiter       // the Called channels not closed yet
 	now        func() time.Time
+	logs       logs
 }
 
 // waiter is a channel of Called, closed once call has been received n times.

@@ -35,7 +35,10 @@
 
   function resync() {
     var rows = document.getElementById('rows');
-    if (!rows) return;
+    if (!rows) {
+      resyncRow();
+      return;
+    }
     if (resyncing) {
       pushedMeanwhile = true;
       return;
@@ -52,11 +55,23 @@
     htmx.ajax('GET', '/rows', { target: '#rows', swap: 'outerHTML' }).then(done, done);
   }
 
+  // A container's page has one row: it is fetched again the same way.
+  function resyncRow() {
+    var main = document.querySelector('[data-container]');
+    var row = main && document.getElementById('row-' + main.dataset.container);
+    if (!row) return;
+    htmx.ajax('GET', '/containers/' + encodeURIComponent(main.dataset.container) + '/row', { target: row, swap: 'outerHTML' });
+  }
+
   document.addEventListener('htmx:sseBeforeMessage', function () {
     if (resyncing) pushedMeanwhile = true;
   });
   document.addEventListener('htmx:sseOpen', function () {
     setLive('live', 'live');
+    // A container page's connection starts its log over with the last
+    // lines: those shown before are replaced, not repeated.
+    var lines = document.getElementById('log-lines');
+    if (lines) lines.replaceChildren();
     resync();
   });
   // The server asks for a resync when it had to drop live updates.
@@ -386,6 +401,46 @@
     }
   }
   setInterval(tick, 1000);
+
+  // A container's live log: the page keeps its last lines (data-keep) and
+  // follows the newest unless the operator paused it; timestamps show on
+  // demand. The lines are text the server escaped: nothing here parses
+  // them.
+  var logPaused = false;
+  var pauseBtn = document.getElementById('log-pause');
+  var timesLabel = document.getElementById('log-times-label');
+  if (pauseBtn) pauseBtn.hidden = false;
+  if (timesLabel) timesLabel.hidden = false;
+  function setLogPaused(paused) {
+    logPaused = paused;
+    if (!pauseBtn) return;
+    pauseBtn.setAttribute('aria-pressed', paused ? 'true' : 'false');
+    pauseBtn.textContent = paused ? 'Resume auto-scroll' : 'Pause auto-scroll';
+  }
+  function followLog() {
+    var box = document.getElementById('log-box');
+    var lines = document.getElementById('log-lines');
+    if (!box || !lines) return;
+    var keep = Number(box.dataset.keep) || 2000;
+    while (lines.childElementCount > keep) lines.firstElementChild.remove();
+    if (!logPaused) box.scrollTop = box.scrollHeight;
+  }
+  document.addEventListener('htmx:oobAfterSwap', function (evt) {
+    var t = evt.detail && evt.detail.target;
+    if (t && t.id === 'log-lines') followLog();
+  });
+  document.addEventListener('click', function (evt) {
+    if (evt.target && evt.target.id === 'log-pause') {
+      setLogPaused(!logPaused);
+      if (!logPaused) followLog();
+    }
+  });
+  document.addEventListener('change', function (evt) {
+    if (evt.target && evt.target.id === 'log-times') {
+      var box = document.getElementById('log-box');
+      if (box) box.classList.toggle('show-times', evt.target.checked);
+    }
+  });
   document.addEventListener('htmx:afterSettle', tick);
   document.addEventListener('htmx:oobAfterSwap', tick);
   document.addEventListener('DOMContentLoaded', function () { tick(); applyView(); });
