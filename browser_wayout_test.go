@@ -134,3 +134,63 @@ func TestBrowserBulkActionsOnTheSelectedRows(t *testing.T) {
 	release()
 	f.env.WaitIdle()
 }
+
+// A container's page on the real Podman: its details, its logs arriving
+// live on the page's one connection, stderr marked and its colour codes
+// gone, auto-scroll paused and resumed, timestamps on demand.
+func TestBrowserContainerPageFollowsItsLogsLive(t *testing.T) {
+	svc := sharedPodman(t)
+	createWorkload(t, svc, "chatty", podmantest.Workload{Start: true, LogEvery: 50 * time.Millisecond, StopTimeout: 7})
+	ta := startApp(t, svc, t.TempDir(), 200*time.Millisecond)
+	ta.waitSettled("chatty", "running")
+
+	_, p := newBrowser(t)
+	p.open(ta.srv.URL)
+	p.click(`#row-chatty\:page`)
+	p.waitFor("the container's page", `location.pathname === '/containers/chatty' && !!document.getElementById('row-chatty')`)
+	p.markPage()
+	if got := evalIn[string](p, `document.querySelector('[data-fact="Stop signal and timeout"] dd').textContent.trim()`); got != "SIGTERM, then SIGKILL after 7 s" {
+		t.Errorf("stop signal and timeout %q", got)
+	}
+	lineCount := `document.querySelectorAll('#log-lines .log-line').length`
+	p.waitFor("log lines arriving", lineCount+` >= 10`)
+	n := evalIn[int](p, lineCount)
+	p.waitFor("more lines, live", fmt.Sprintf(`%s > %d`, lineCount, n+5))
+	if !evalIn[bool](p, `(function () {
+		var e = document.querySelector('#log-lines .log-stderr .log-text');
+		return !!e && /^err \d+ red$/.test(e.textContent) && !!e.closest('.log-line').querySelector('.log-stream');
+	})()`) {
+		t.Errorf("no stderr line marked, without its colour codes: %s", evalIn[string](p, `document.getElementById('log-lines').innerHTML.slice(0, 500)`))
+	}
+	atBottom := `(function () { var b = document.getElementById('log-box'); return b.scrollHeight - b.scrollTop - b.clientHeight < 4; })()`
+	p.waitFor("following the newest line", lineCount+` > 40 && `+atBottom)
+
+	p.click("#log-pause")
+	evalIn[chromedp.Void](p, `document.getElementById('log-box').scrollTop = 0`)
+	n = evalIn[int](p, lineCount)
+	p.waitFor("lines still arriving while paused", fmt.Sprintf(`%s > %d`, lineCount, n+5))
+	if top := evalIn[float64](p, `document.getElementById('log-box').scrollTop`); top != 0 {
+		t.Errorf("paused, the log scrolled to %v", top)
+	}
+	if got := evalIn[string](p, `document.getElementById('log-pause').textContent`); got != "Resume auto-scroll" {
+		t.Errorf("the pause button says %q", got)
+	}
+	p.click("#log-pause")
+	p.waitFor("following again after resume", atBottom)
+
+	if evalIn[bool](p, `getComputedStyle(document.querySelector('#log-lines time')).display !== 'none'`) {
+		t.Errorf("timestamps show before they are asked for")
+	}
+	p.click("#log-times")
+	p.waitFor("timestamps shown", `getComputedStyle(document.querySelector('#log-lines time')).display !== 'none'`)
+	p.screenshot("container")
+
+	// The row's actions work here as in the table, and the log follows
+	// the restarted program from its first line.
+	firstLines := `Array.prototype.filter.call(document.querySelectorAll('#log-lines .log-text'), function (e) { return e.textContent === 'out 1'; }).length`
+	before := evalIn[int](p, firstLines)
+	p.click(`#row-chatty\:restart`)
+	p.waitFor("the restarted program's first lines", fmt.Sprintf(`%s > %d`, firstLines, before)+" && "+rowShows("chatty", "running", "Running", false))
+	p.assertNotReloaded()
+	p.assertNoDialogs()
+}

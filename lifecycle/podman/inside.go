@@ -40,10 +40,6 @@ func details(data *define.InspectContainerData) lifecycle.Details {
 		ImageID:      data.Image,
 		Created:      data.Created.UTC(),
 		RestartCount: int(data.RestartCount),
-		Command:      append([]string{data.Path}, data.Args...),
-	}
-	if data.Path == "" {
-		d.Command = data.Args
 	}
 	if s := data.State; s != nil {
 		d.EngineState = s.Status
@@ -65,6 +61,9 @@ func details(data *define.InspectContainerData) lifecycle.Details {
 		}
 	}
 	if c := data.Config; c != nil {
+		// What runs: the entrypoint and its command, as the container was
+		// created with them.
+		d.Command = append(slices.Clone(c.Entrypoint), c.Cmd...)
 		d.StopSignal = c.StopSignal
 		d.StopTimeout = int(c.StopTimeout)
 		d.Labels = c.Labels

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"podboard/lifecycle"
 	"podboard/lifecycle/podman"
+	"podboard/lifecycle/podman/podmansvc"
 	"podboard/lifecycle/podman/podmantest"
 )
 
@@ -357,4 +360,124 @@ func TestHealthOfAContainerWithAHealthcheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(lifecycle.Unhealthy)
+}
+
+// Logs reads the last lines, stdout and stderr told apart with Podman's
+// timestamps, follows new ones, and ends with its context: a hundred
+// follows opened and closed leave no goroutine or connection behind.
+func TestLogsTailFollowAndEndWithTheirContext(t *testing.T) {
+	svc := service(t)
+	e := connect(t, svc)
+	workload(t, svc, "chatty", podmantest.Workload{Start: true, LogEvery: 20 * time.Millisecond})
+	follow := func(tail int, until func([]lifecycle.LogLine) bool) []lifecycle.LogLine {
+		t.Helper()
+		ctx, cancel := context.WithCancel(opContext(t))
+		defer cancel()
+		var mu sync.Mutex
+		var got []lifecycle.LogLine
+		done := make(chan error, 1)
+		go func() {
+			done <- e.Logs(ctx, "chatty", lifecycle.LogOptions{Tail: tail, Follow: true}, func(l lifecycle.LogLine) {
+				mu.Lock()
+				got = append(got, l)
+				if until(got) {
+					cancel()
+				}
+				mu.Unlock()
+			})
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Logs ended with %v, want the context's end", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Logs did not end with its context")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	lines := follow(-1, func(ls []lifecycle.LogLine) bool {
+		n := 0
+		for _, l := range ls {
+			if l.Stream == lifecycle.Stderr && strings.HasPrefix(l.Text, "err ") {
+				n++
+			}
+		}
+		return n >= 5
+	})
+	var out, errs int
+	for _, l := range lines {
+		switch {
+		case l.Stream == lifecycle.Stdout && strings.HasPrefix(l.Text, "out "):
+			out++
+		case l.Stream == lifecycle.Stderr && strings.HasPrefix(l.Text, "err ") && strings.Contains(l.Text, "\x1b[31m"):
+			errs++
+		}
+		if l.Time.IsZero() || time.Since(l.Time) > time.Minute {
+			t.Errorf("line %+v without Podman's timestamp", l)
+		}
+	}
+	if out == 0 || errs < 5 {
+		t.Errorf("read %d stdout and %d stderr lines of %d: %+v", out, errs, len(lines), lines)
+	}
+	if tail := follow(3, func(ls []lifecycle.LogLine) bool { return len(ls) >= 3 }); len(tail) != 3 {
+		t.Errorf("tail 3: %d lines", len(tail))
+	}
+
+	goroutines, fds := runtime.NumGoroutine(), openFiles(t)
+	for range 100 {
+		follow(1, func(ls []lifecycle.LogLine) bool { return len(ls) >= 1 })
+	}
+	waitUntil(t, "goroutines and connections back to where they were", func() bool {
+		return runtime.NumGoroutine() <= goroutines+2 && openFiles(t) <= fds+2
+	})
+}
+
+// openFiles counts this process's open file descriptors (sockets to
+// Podman among them).
+func openFiles(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("%s: not within 30s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Details reads inspect as an operator reads it.
+func TestDetailsOfAWorkload(t *testing.T) {
+	svc := service(t)
+	e := connect(t, svc)
+	workload(t, svc, "described", podmantest.Workload{Start: true, StopTimeout: 42, Healthcheck: true})
+	svc.MustPodman(t, "healthcheck", "run", "described")
+	d, err := e.Details(opContext(t), "described")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "described" || d.EngineState != "running" || d.StopTimeout != 42 || d.StopSignal != "SIGTERM" || d.RestartPolicy != "no" {
+		t.Errorf("details %+v", d)
+	}
+	if strings.Join(d.Command, " ") != "/workload" || d.Image != podmansvc.WorkloadImage || d.Started.IsZero() || d.Created.IsZero() {
+		t.Errorf("command %q, image %q, started %v", d.Command, d.Image, d.Started)
+	}
+	if d.Health != lifecycle.Healthy || len(d.HealthLog) != 1 || d.HealthLog[0].ExitCode != 0 || d.HealthLog[0].Output != "healthy" ||
+		strings.Join(d.HealthcheckConfig, " ") != "CMD /workload health" {
+		t.Errorf("health %q, log %+v, config %q", d.Health, d.HealthLog, d.HealthcheckConfig)
+	}
+	if _, err := e.Details(opContext(t), "nosuch"); !errors.Is(err, lifecycle.ErrNotFound) {
+		t.Errorf("details of a missing container: %v", err)
+	}
 }

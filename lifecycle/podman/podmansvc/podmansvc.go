@@ -801,6 +801,9 @@ type Workload struct {
 	BrokenEntrypoint bool
 	// Start runs the container right away instead of only creating it.
 	Start bool
+	// LogEvery, if positive, makes the program print "out N" on stdout
+	// and "err N" (with a terminal colour code) on stderr that often.
+	LogEvery time.Duration
 	// Healthcheck gives the container a healthcheck (`/workload health`,
 	// failing once `podman exec NAME /workload sicken` ran) that Podman runs
 	// only when asked (`podman healthcheck run NAME`): without systemd there
@@ -833,6 +836,9 @@ func (s *Service) CreateWorkload(name string, w Workload) error {
 	}
 	if w.IgnoreTerm {
 		args = append(args, "--env", "WORKLOAD_IGNORE_TERM=1")
+	}
+	if w.LogEvery > 0 {
+		args = append(args, "--env", "WORKLOAD_LOG_EVERY="+w.LogEvery.String())
 	}
 	if w.ExitAfter > 0 {
 		args = append(args,

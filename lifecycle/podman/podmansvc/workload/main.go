@@ -8,6 +8,7 @@
 //	WORKLOAD_IGNORE_TERM  "1" to ignore SIGTERM, so only the stop timeout's SIGKILL ends it
 //	WORKLOAD_EXIT_AFTER   Go duration after which it exits by itself (default: never)
 //	WORKLOAD_EXIT_CODE    exit code used with WORKLOAD_EXIT_AFTER (default 0)
+//	WORKLOAD_LOG_EVERY    Go duration: print "out N" on stdout and "err N" on stderr that often
 //
 // Its subcommands serve healthchecks: `workload health` passes until
 // `workload sicken` ran in the container, and again after `workload heal`.
@@ -51,6 +52,11 @@ func main() {
 	if exitAfter > 0 {
 		exitTimer = time.After(exitAfter)
 	}
+	var logTick <-chan time.Time
+	if every := durationEnv("WORKLOAD_LOG_EVERY"); every > 0 {
+		logTick = time.NewTicker(every).C
+	}
+	logged := 0
 	// podmansvc waits for this line: from now on SIGTERM is handled.
 	fmt.Printf("workload started: stop_delay=%s ignore_term=%t exit_after=%s exit_code=%d\n",
 		stopDelay, ignoreTerm, exitAfter, exitCode)
@@ -65,6 +71,10 @@ func main() {
 			fmt.Printf("workload got %s: exiting in %s\n", sig, stopDelay)
 			time.Sleep(stopDelay)
 			os.Exit(0)
+		case <-logTick:
+			logged++
+			fmt.Printf("out %d\n", logged)
+			fmt.Fprintf(os.Stderr, "err %d \x1b[31mred\x1b[0m\n", logged)
 		case <-exitTimer:
 			fmt.Printf("workload exiting by itself with code %d\n", exitCode)
 			os.Exit(exitCode)
