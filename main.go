@@ -30,6 +30,7 @@ import (
 	"podboard/lifecycle/podman"
 	"podboard/web"
 	"podboard/web/auth"
+	"podboard/web/metrics"
 )
 
 // config is every setting, from flags with environment defaults.
@@ -55,6 +56,7 @@ type config struct {
 	readTimeout       time.Duration // for a whole request, body included
 	opGrace           time.Duration // past a stop's timeout, before the call is given up
 	startTimeout      time.Duration // how long a start may take
+	metricsListen     string        // "": no /metrics
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -94,6 +96,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.BoolVar(&c.secureCookie, "secure-cookie", env("PODBOARD_SECURE_COOKIE", "") == "true", "send the session cookie over HTTPS only, for a proxy that terminates TLS (on by itself with --tls-cert) (env PODBOARD_SECURE_COOKIE=true)")
 	fs.IntVar(&c.maxFeeds, "max-feeds", envInt(getenv, "PODBOARD_MAX_FEEDS", 256), "most live connections open at once (env PODBOARD_MAX_FEEDS)")
 	fs.IntVar(&c.maxFeedsPerClient, "max-feeds-per-client", envInt(getenv, "PODBOARD_MAX_FEEDS_PER_CLIENT", 32), "most live connections from one client address (env PODBOARD_MAX_FEEDS_PER_CLIENT)")
+	fs.StringVar(&c.metricsListen, "metrics-listen", env("PODBOARD_METRICS_LISTEN", ""), "address to serve Prometheus metrics on, at /metrics with no login (env PODBOARD_METRICS_LISTEN); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -118,6 +121,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return c, fmt.Errorf("invalid listen address %q: want host:port", c.listen)
+	}
+	if _, _, err := net.SplitHostPort(c.metricsListen); c.metricsListen != "" && err != nil {
+		return c, fmt.Errorf("invalid metrics listen address %q: want host:port, such as 127.0.0.1:9090", c.metricsListen)
 	}
 	if c.auth == auth.None && !isLoopback(c.listen) {
 		return c, fmt.Errorf("--auth none lets anyone who reaches %s stop your containers: it is only allowed with a loopback --listen such as 127.0.0.1:8080", c.listen)
@@ -263,12 +269,25 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
+	var mln net.Listener
+	if cfg.metricsListen != "" {
+		if mln, err = net.Listen("tcp", cfg.metricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+	}
 	a, err := newApp(ctx, cfg, engine, log)
 	if err != nil {
 		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
 		return err
 	}
 	defer a.close()
+	if mln != nil {
+		a.serveMetrics(mln)
+	}
 	defer reopenOnHangup(a.incidents, log)()
 
 	serveErr := make(chan error, 1)
@@ -304,6 +323,9 @@ type app struct {
 	manager   *lifecycle.Manager
 	srv       *http.Server
 	cancelBG  context.CancelFunc
+
+	metrics    *metrics.Metrics // nil without --metrics-listen
+	metricsSrv *http.Server
 }
 
 // newApp opens the data directory, recovers operations an earlier process
@@ -327,8 +349,9 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 		return nil, err
 	}
 	a.hub = web.NewHub(log)
+	observer := a.newMetrics(cfg)
 	a.manager = lifecycle.NewManager(lifecycle.Config{
-		Store: a.store, Engine: engine, Notifier: a.hub, Incident: a.incidents, Logger: log,
+		Store: a.store, Engine: engine, Notifier: a.hub, Observer: observer, Incident: a.incidents, Logger: log,
 		OpGrace: cfg.opGrace, StartTimeout: cfg.startTimeout,
 	})
 	if jobs, err := a.manager.Recover(ctx); err != nil {
@@ -440,6 +463,7 @@ func (a *app) close() {
 	if a.cancelBG != nil {
 		a.cancelBG()
 	}
+	a.closeMetrics()
 	a.incidents.Close()
 	if a.auth != nil {
 		a.auth.Close()

@@ -29,6 +29,8 @@ type Manager struct {
 	incid  *IncidentLog
 	now    func() time.Time
 
+	observe Observer // told of operations and scans, for metrics
+
 	lookupTimeout time.Duration
 	scanTimeout   time.Duration
 	opGrace       time.Duration
@@ -56,6 +58,7 @@ type Config struct {
 	Store    Store
 	Engine   Engine
 	Notifier Notifier     // nil: no live updates
+	Observer Observer     // nil: nothing measured
 	Incident *IncidentLog // nil: no incident log
 	Logger   *slog.Logger // nil: slog.Default()
 	Now      func() time.Time
@@ -80,6 +83,7 @@ func NewManager(cfg Config) *Manager {
 		store:         cfg.Store,
 		engine:        cfg.Engine,
 		notify:        cfg.Notifier,
+		observe:       cfg.Observer,
 		log:           cfg.Logger,
 		incid:         cfg.Incident,
 		now:           cfg.Now,
@@ -90,6 +94,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if m.notify == nil {
 		m.notify = NotifierFunc(func(Event) {})
+	}
+	if m.observe == nil {
+		m.observe = nopObserver{}
 	}
 	if m.log == nil {
 		m.log = slog.Default()
@@ -217,6 +224,7 @@ func (m *Manager) begin(ctx context.Context, name string, op Op, origin string, 
 
 	m.jobs.Add(1)
 	m.running.Store(job.ID, job)
+	m.observe.OperationBegun(job)
 	return c, job, nil
 }
 
@@ -390,6 +398,7 @@ func (m *Manager) end(job Job, settle func(Container) (Container, bool)) bool {
 		removed = remove
 		return next, remove
 	})
+	m.observe.OperationEnded(job)
 	if err != nil {
 		m.storeFailed(job, err)
 		return false

@@ -23,7 +23,11 @@ func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
 // the row still being the one read: a job's write that lands while the
 // engine is being listed always wins over the scan's older view.
 func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
-	res, err := m.scan(ctx)
+	began := time.Now()
+	res, listed, err := m.scan(ctx)
+	if err == nil || ctx.Err() == nil {
+		m.observe.ScanDone(ScanReport{Took: time.Since(began), Result: res, Err: err, Listed: listed})
+	}
 	var next *error
 	if err != nil {
 		next = &err
@@ -52,30 +56,29 @@ func (m *Manager) ScanError() error {
 	return nil
 }
 
-func (m *Manager) scan(ctx context.Context) (ScanResult, error) {
-	var res ScanResult
+func (m *Manager) scan(ctx context.Context) (res ScanResult, listed bool, err error) {
 	stored, err := m.store.Containers(ctx)
 	if err != nil {
-		return res, fmt.Errorf("scan: read stored containers: %w", err)
+		return res, false, fmt.Errorf("scan: read stored containers: %w", err)
 	}
 	lctx, cancel := context.WithTimeout(ctx, m.scanTimeout)
 	observed, err := m.engine.List(lctx)
 	cancel()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return res, fmt.Errorf("scan: %w: listing containers took longer than %s", ErrTimeout, m.scanTimeout)
+			return res, false, fmt.Errorf("scan: %w: listing containers took longer than %s", ErrTimeout, m.scanTimeout)
 		}
-		return res, fmt.Errorf("scan: %w", err)
+		return res, false, fmt.Errorf("scan: %w", err)
 	}
 	writes := Merge(stored, observed)
 	for len(writes) > 0 {
 		n := min(len(writes), scanBatch)
 		if err := m.applyScan(ctx, writes[:n], &res); err != nil {
-			return res, err
+			return res, true, err
 		}
 		writes = writes[n:]
 	}
-	return res, nil
+	return res, true, nil
 }
 
 // scanBatch bounds the writes of one scan transaction. SQLite has one
@@ -203,6 +206,7 @@ func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
 			return nil, fmt.Errorf("recover interrupted operation %d on %s: %w", j.ID, j.Container, err)
 		}
 		jobs[i] = j
+		m.observe.OperationInterrupted(j)
 		m.record(now, j.Op, "INTERRUPTED", j.Container,
 			fmt.Sprintf("job %d begun %s; the dashboard stopped before it ended; state re-read from Podman",
 				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))

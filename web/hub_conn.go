@@ -134,6 +134,13 @@ func (h *Hub) disconnect(c *client) {
 	h.srv.RemoveStream(c.id)
 }
 
+// Feeds is how many live connections are open now.
+func (h *Hub) Feeds() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
 // publish hands ev to every connection without waiting for any, and drops
 // the connections whose queue is full.
 func (h *Hub) publish(ev *sse.Event) {
