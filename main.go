@@ -35,6 +35,7 @@ import (
 
 // config is every setting, from flags with environment defaults.
 type config struct {
+	stats        bool // follow the containers' CPU and memory
 	listen       string
 	podman       string
 	data         string
@@ -58,6 +59,9 @@ type config struct {
 	startTimeout      time.Duration // how long a start may take
 	metricsListen     string        // "": no /metrics
 }
+
+// statsInterval is how often Podman reports the containers' usage.
+const statsInterval = 5 * time.Second
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("podboard", flag.ContinueOnError)
@@ -96,6 +100,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.BoolVar(&c.secureCookie, "secure-cookie", env("PODBOARD_SECURE_COOKIE", "") == "true", "send the session cookie over HTTPS only, for a proxy that terminates TLS (on by itself with --tls-cert) (env PODBOARD_SECURE_COOKIE=true)")
 	fs.IntVar(&c.maxFeeds, "max-feeds", envInt(getenv, "PODBOARD_MAX_FEEDS", 256), "most live connections open at once (env PODBOARD_MAX_FEEDS)")
 	fs.IntVar(&c.maxFeedsPerClient, "max-feeds-per-client", envInt(getenv, "PODBOARD_MAX_FEEDS_PER_CLIENT", 32), "most live connections from one client address (env PODBOARD_MAX_FEEDS_PER_CLIENT)")
+	stats, err := strconv.ParseBool(env("PODBOARD_STATS", "true"))
+	if err != nil {
+		return c, fmt.Errorf("PODBOARD_STATS=%q: want true or false", getenv("PODBOARD_STATS"))
+	}
+	fs.BoolVar(&c.stats, "stats", stats, "show the CPU and memory of running containers, from one Podman stats stream every 5 s (env PODBOARD_STATS; --stats=false turns it off)")
 	fs.StringVar(&c.metricsListen, "metrics-listen", env("PODBOARD_METRICS_LISTEN", ""), "address to serve Prometheus metrics on, at /metrics with no login (env PODBOARD_METRICS_LISTEN); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -370,6 +379,9 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
 	go a.manager.Run(bg, cfg.scanInterval)
+	if cfg.stats {
+		go a.manager.WatchStats(bg, statsInterval)
+	}
 	go a.manager.PruneHistoryEvery(bg, cfg.historyKeep, 24*time.Hour)
 	go a.hub.Heartbeat(bg, 15*time.Second)
 	go a.hub.WatchSessions(bg, sessionCheck, a.auth.Live)
@@ -402,6 +414,7 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 	}
 	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
 	a.hub.Logs = a.manager.Logs
+	a.hub.Usage = a.manager.Usage
 	proxies := cfg.trustedProxies
 	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	h := handlers.New(handlers.Config{

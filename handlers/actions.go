@@ -65,7 +65,7 @@ func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, jsonStatus int
 	case wantsJSON(r):
 		writeJSON(w, jsonStatus, toAPI(c, h.now()))
 	case isHTMX(r):
-		render(w, r, http.StatusOK, templates.RowItem(templates.NewRow(c, h.now()), false))
+		render(w, r, http.StatusOK, templates.RowItem(h.row(c, h.now()), false))
 	default:
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}
@@ -86,7 +86,7 @@ func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, c lifecycle.Co
 		_, title := classify(err)
 		writeJSON(w, status, apiError{Error: title + ": " + message(err), Container: ptr(toAPI(c, h.now()))})
 	case isHTMX(r):
-		row := templates.NewRow(c, h.now())
+		row := h.row(c, h.now())
 		row.Notice = message(err)
 		render(w, r, status, templates.RowItem(row, false))
 	default:

@@ -91,7 +91,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 			if b.Container.Name == "" {
 				continue
 			}
-			row := templates.NewRow(b.Container, now)
+			row := h.row(b.Container, now)
 			if b.Err != nil {
 				row.Notice = message(b.Err)
 			}

@@ -43,7 +43,9 @@ func (h *Handlers) Container(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v := templates.NewContainerView(c, d, detailsErr, jobs, h.now())
+	now := h.now()
+	v := templates.NewContainerView(c, d, detailsErr, jobs, now)
+	v.Row = h.row(c, now)
 	v.Podman, v.User = h.podman, user(r.Context())
 	render(w, r, http.StatusOK, templates.ContainerPage(v))
 }
@@ -56,7 +58,7 @@ func (h *Handlers) Row(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	render(w, r, http.StatusOK, templates.RowItem(templates.NewRow(c, h.now()), false))
+	render(w, r, http.StatusOK, templates.RowItem(h.row(c, h.now()), false))
 }
 
 // container is the stored row of the container a URL names.

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -161,4 +162,37 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// The stats of running containers reach their rows, live, as a swap of
+// the usage alone, and go when a container stops.
+func TestUsageReachesTheRowsLive(t *testing.T) {
+	e := newEnv(t, fake.Running("web"), fake.Exited("off"))
+	e.Engine.SetUsage(lifecycle.Usage{Name: "web", CPU: 12.5, MemUsed: 120 << 20, MemLimit: 1 << 30})
+	e.Engine.SetUsage(lifecycle.Usage{Name: "off", CPU: 50, MemUsed: 1 << 30})
+	s := e.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.Manager.WatchStats(ctx, 10*time.Millisecond)
+	i, ev := s.Next(0, "web's usage", webtest.Contains("CPU 12.5%"))
+	cell := ev.Doc(t).Find(`[data-testid=usage]`)
+	if cell.Length() != 1 || cell.AttrOr("id", "") != "row-web:usage" || cell.AttrOr("hx-swap-oob", "") != "true" || ev.Doc(t).Find("[role=row]").Length() != 0 {
+		t.Errorf("the push is not web's usage alone: %s", ev.Data)
+	}
+	if got := webtest.Text(cell); got != "CPU 12.5% · 120MiB / 1GiB" {
+		t.Errorf("usage reads %q", got)
+	}
+	if got := webtest.Text(e.Get("/").Doc().Row("web").TestID("usage")); got != "CPU 12.5% · 120MiB / 1GiB" {
+		t.Errorf("the page's row shows %q", got)
+	}
+	if got := webtest.Text(e.Get("/").Doc().Row("off").TestID("usage")); got != "" {
+		t.Errorf("a stopped container shows a usage: %q", got)
+	}
+	e.Post("/containers/web/stop", api)
+	e.WaitIdle()
+	_, ev = s.Next(i+1, "web's usage gone", func(ev webtest.Event) bool {
+		c := ev.Doc(t).Find(`#row-web\:usage`)
+		return c.Length() == 1 && webtest.Text(c) == ""
+	})
+	waitFor(t, "the stopped container's usage forgotten", func() bool { _, ok := e.Manager.Usage("web"); return !ok })
 }

@@ -32,6 +32,8 @@ type Lifecycle interface {
 	Dismiss(ctx context.Context, name string) (lifecycle.Container, error)
 	Jobs(ctx context.Context, container string, limit int) ([]lifecycle.Job, error)
 	Details(ctx context.Context, name string) (lifecycle.Details, error)
+	// Usage is a running container's CPU and memory, when stats are on.
+	Usage(name string) (lifecycle.Usage, bool)
 	Logs(ctx context.Context, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
 	ScanError() error
 }
@@ -118,7 +120,7 @@ func (h *Handlers) page(ctx context.Context, flash *templates.Flash, show string
 	now := h.now()
 	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx), Show: show}
 	for _, c := range cs {
-		row := templates.NewRow(c, now)
+		row := h.row(c, now)
 		if row.Health == lifecycle.Unhealthy {
 			p.Unhealthy++
 		}
@@ -128,6 +130,11 @@ func (h *Handlers) page(ctx context.Context, flash *templates.Flash, show string
 		p.ScanErr = err.Error()
 	}
 	return p, nil
+}
+
+// row is c's row as of now, with its usage.
+func (h *Handlers) row(c lifecycle.Container, now time.Time) templates.Row {
+	return templates.NewRow(c, now).WithUsage(h.lc.Usage(c.Name))
 }
 
 // Index serves the dashboard page, rendered from the database so that a

@@ -38,6 +38,7 @@ type Manager struct {
 
 	scanErr   atomic.Pointer[error]
 	healthSeq atomic.Int64
+	usage     usage
 
 	jobs      sync.WaitGroup
 	abandoned sync.WaitGroup // calls given up, whose late answer is awaited

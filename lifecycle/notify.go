@@ -22,6 +22,10 @@ type Event struct {
 	// event then concerns no container. Its Seq orders health events among
 	// themselves.
 	Health *Health
+
+	// Usage, when set, is the CPU and memory of the containers whose
+	// usage changed noticeably; the event then concerns no row.
+	Usage []Usage
 }
 
 // changed is the event announcing a row as a write of kind stored it: its

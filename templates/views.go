@@ -50,6 +50,11 @@ type Row struct {
 	// a confirmation; nil when it offers none.
 	Kill *Action
 
+	// Usage is the container's CPU and memory while it runs ("CPU 3.2% ·
+	// 120MiB / 1GiB"), "" when unknown; UsageID is its element's id,
+	// which the live feed swaps on its own.
+	Usage, UsageID string
+
 	// Health is the healthcheck's verdict while the container runs
 	// (lifecycle.Healthy, Unhealthy, HealthStarting), "" when it has none
 	// or does not run; HealthLabel and HealthClass show it.
@@ -136,6 +141,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		ErrorID:      ControlID(c.Name, "error"),
 		DismissID:    ControlID(c.Name, "dismiss"),
 		SelectID:     ControlID(c.Name, "select"),
+		UsageID:      ControlID(c.Name, "usage"),
 		Version:      strconv.FormatInt(c.Version, 10),
 		Health:       c.HealthNow(),
 	}
@@ -208,6 +214,27 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		r.Actions = append(r.Actions, a)
 	}
 	return r
+}
+
+// WithUsage is r showing u, when ok and the container runs.
+func (r Row) WithUsage(u lifecycle.Usage, ok bool) Row {
+	if ok && !u.Gone && (r.State == string(lifecycle.Running) || r.State == string(lifecycle.Paused)) {
+		r.Usage = UsageText(u)
+	}
+	return r
+}
+
+// UsageText is how a row reads a container's usage: "CPU 3.2% ·
+// 120MiB / 1GiB".
+func UsageText(u lifecycle.Usage) string {
+	if u.Gone {
+		return ""
+	}
+	s := fmt.Sprintf("CPU %.1f%% · %s", u.CPU, units.BytesSize(float64(u.MemUsed)))
+	if u.MemLimit > 0 {
+		s += " / " + units.BytesSize(float64(u.MemLimit))
+	}
+	return s
 }
 
 // Shows are the table's views: which rows a filter keeps, by its value

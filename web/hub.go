@@ -71,6 +71,9 @@ type Hub struct {
 	// Logs reads a container's logs for its page; nil when the engine
 	// cannot.
 	Logs LogSource
+	// Usage is a container's CPU and memory for its row; nil without
+	// stats.
+	Usage func(name string) (lifecycle.Usage, bool)
 
 	// WriteTimeout bounds each write to one client. A client that stops
 	// reading is dropped as soon as its queue is full; this bounds how
@@ -258,20 +261,32 @@ func (h *Hub) Render(e lifecycle.Event) []byte {
 	switch {
 	case e.Health != nil:
 		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
+	case len(e.Usage) > 0:
+		_ = templates.UsageUpdates(e.Usage).Render(ctx, &buf)
 	case e.Kind == lifecycle.Delete:
 		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
 		_ = templates.Announce(e.Container.Name+" was removed").Render(ctx, &buf)
 	case e.Kind == lifecycle.Insert:
-		_ = templates.Inserted(templates.NewRow(e.Container, h.now())).Render(ctx, &buf)
+		_ = templates.Inserted(h.row(e.Container)).Render(ctx, &buf)
 		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
 	default:
-		_ = templates.RowItem(templates.NewRow(e.Container, h.now()), true).Render(ctx, &buf)
+		_ = templates.RowItem(h.row(e.Container), true).Render(ctx, &buf)
 		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
 	}
 	if failed(e) {
 		_ = templates.Toast(*e.Ended).Render(ctx, &buf)
 	}
 	return sseSafe(buf.Bytes())
+}
+
+// row is c's row as of now, with its usage as the pages were last sent
+// it: rendered in the hub's goroutine, in order with the usage events.
+func (h *Hub) row(c lifecycle.Container) templates.Row {
+	r := templates.NewRow(c, h.now())
+	if h.Usage != nil {
+		r = r.WithUsage(h.Usage(c.Name))
+	}
+	return r
 }
 
 // renderToast is the toast of a failed job alone.

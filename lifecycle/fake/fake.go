@@ -29,6 +29,7 @@ type Engine struct {
 	waiters    []waiter       // the Called channels not closed yet
 	now        func() time.Time
 	logs       logs
+	usage      map[string]lifecycle.Usage
 }
 
 // waiter is a channel of Called, closed once call has been received n times.

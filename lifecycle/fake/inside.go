@@ -2,7 +2,10 @@ package fake
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 
 	"podboard/lifecycle"
 )
@@ -103,6 +106,46 @@ func (e *Engine) Logs(ctx context.Context, name string, opts lifecycle.LogOption
 		}
 		select {
 		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+var _ lifecycle.StatsStreamer = (*Engine)(nil)
+
+// SetUsage sets what a running container uses, as the next stats report
+// says it.
+func (e *Engine) SetUsage(u lifecycle.Usage) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.usage == nil {
+		e.usage = map[string]lifecycle.Usage{}
+	}
+	e.usage[u.Name] = u
+}
+
+// Stats implements lifecycle.StatsStreamer: a report of the running
+// containers with a usage set, at once and then every interval.
+func (e *Engine) Stats(ctx context.Context, interval time.Duration, each func([]lifecycle.Usage)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		e.mu.Lock()
+		var report []lifecycle.Usage
+		for _, name := range slices.Sorted(maps.Keys(e.usage)) {
+			if c, ok := e.containers[name]; ok && c.EngineState == "running" {
+				report = append(report, e.usage[name])
+			}
+		}
+		down := e.down
+		e.mu.Unlock()
+		if down != nil {
+			return down
+		}
+		each(report)
+		select {
+		case <-t.C:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -184,3 +184,40 @@ func emit(stream, frame string, line func(lifecycle.LogLine)) {
 		line(l)
 	}
 }
+
+var _ lifecycle.StatsStreamer = (*Engine)(nil)
+
+// Stats implements lifecycle.StatsStreamer with one Podman stats stream
+// for every running container. The bindings' goroutine sends each report
+// with a blocking send and closes the channel when the stream ends, ctx's
+// end included: the channel is read to its close.
+func (e *Engine) Stats(ctx context.Context, interval time.Duration, each func([]lifecycle.Usage)) error {
+	stream := true
+	seconds := max(1, int(interval/time.Second))
+	ch, err := containers.Stats(e.withConn(ctx), nil, &containers.StatsOptions{Stream: &stream, Interval: &seconds})
+	if err != nil {
+		return e.wrap("stats", "", err)
+	}
+	var streamErr error
+	for report := range ch {
+		if report.Error != nil {
+			streamErr = report.Error
+			continue
+		}
+		us := make([]lifecycle.Usage, 0, len(report.Stats))
+		for _, s := range report.Stats {
+			if s.MemLimit == 0 && s.MemUsage == 0 {
+				continue // it stopped since the stream began: it uses nothing
+			}
+			us = append(us, lifecycle.Usage{Name: s.Name, CPU: s.CPU, MemUsed: s.MemUsage, MemLimit: s.MemLimit})
+		}
+		each(us)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if streamErr != nil {
+		return e.wrap("stats", "", streamErr)
+	}
+	return fmt.Errorf("stats: %w at %s: the stream ended", lifecycle.ErrUnreachable, e.uri)
+}

@@ -481,3 +481,62 @@ func TestDetailsOfAWorkload(t *testing.T) {
 		t.Errorf("details of a missing container: %v", err)
 	}
 }
+
+// One stats stream reports every running container: one started after
+// the stream began appears, one that stopped leaves it.
+func TestStatsOfEveryRunningContainerInOneStream(t *testing.T) {
+	svc := service(t)
+	e := connect(t, svc)
+	workload(t, svc, "stats-a", podmantest.Workload{Start: true})
+	ctx, cancel := context.WithCancel(opContext(t))
+	defer cancel()
+	reports := make(chan map[string]lifecycle.Usage, 64)
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Stats(ctx, time.Second, func(us []lifecycle.Usage) {
+			m := map[string]lifecycle.Usage{}
+			for _, u := range us {
+				m[u.Name] = u
+			}
+			select {
+			case reports <- m:
+			default:
+			}
+		})
+	}()
+	until := func(what string, cond func(map[string]lifecycle.Usage) bool) map[string]lifecycle.Usage {
+		t.Helper()
+		timeout := time.After(30 * time.Second)
+		for {
+			select {
+			case r := <-reports:
+				if cond(r) {
+					return r
+				}
+			case <-timeout:
+				t.Fatalf("no stats report with %s within 30s", what)
+			}
+		}
+	}
+	r := until("stats-a", func(r map[string]lifecycle.Usage) bool { _, ok := r["stats-a"]; return ok })
+	if u := r["stats-a"]; u.MemUsed == 0 || u.MemLimit == 0 {
+		t.Errorf("stats-a uses %+v", u)
+	}
+	workload(t, svc, "stats-b", podmantest.Workload{Start: true})
+	until("stats-b, started since", func(r map[string]lifecycle.Usage) bool { _, ok := r["stats-b"]; return ok })
+	svc.MustPodman(t, "stop", "--time", "0", "stats-a")
+	until("stats-a gone", func(r map[string]lifecycle.Usage) bool {
+		_, a := r["stats-a"]
+		_, b := r["stats-b"]
+		return !a && b
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Stats ended with %v, want the context's end", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stats did not end with its context")
+	}
+}

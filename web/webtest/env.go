@@ -262,6 +262,7 @@ func (e *Env) wire(o options) {
 	proxies := ac.TrustedProxies
 	e.Hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	e.Hub.Logs = e.Manager.Logs
+	e.Hub.Usage = e.Manager.Usage
 	router, err := web.Router(web.Site{
 		Handlers: handlers.New(handlers.Config{Lifecycle: e.Manager, Auth: a, EndFeeds: e.Hub.EndSession, Podman: o.podman, Log: o.logger}),
 		Hub:      e.Hub, Auth: a, Hosts: hosts, TrustedOrigins: o.origins, Log: o.logger,
