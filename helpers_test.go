@@ -116,11 +116,17 @@ type testApp struct {
 // test ends, unless crash already ended it.
 func startApp(t *testing.T, svc *podmantest.Service, data string, scanInterval time.Duration) *testApp {
 	t.Helper()
+	return serveApp(t, connectPodman(t, svc), testConfig(t, data, svc.URI, scanInterval), &lockedBuffer{})
+}
+
+// connectPodman is the engine on svc, as main connects it.
+func connectPodman(t *testing.T, svc *podmantest.Service) *podman.Engine {
+	t.Helper()
 	engine, err := podman.Connect(context.Background(), svc.URI, deadline)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveApp(t, engine, testConfig(t, data, svc.URI, scanInterval), &lockedBuffer{})
+	return engine
 }
 
 // The person the in-process dashboards know: the browser tests sign in as
@@ -169,7 +175,7 @@ func serveApp(t *testing.T, engine lifecycle.Engine, cfg config, logs *lockedBuf
 	if logs != nil {
 		w = logs
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := newLogger(w, cfg.logFormat, slog.LevelInfo)
 	a, err := newApp(context.Background(), cfg, engine, log)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -41,6 +42,7 @@ type config struct {
 	data         string
 	scanInterval time.Duration
 	logLevel     string
+	logFormat    string // text or json
 
 	auth              auth.Mode
 	authProxyHeader   string
@@ -58,6 +60,16 @@ type config struct {
 	opGrace           time.Duration // past a stop's timeout, before the call is given up
 	startTimeout      time.Duration // how long a start may take
 	metricsListen     string        // "": no /metrics
+}
+
+// newLogger is the dashboard's log on w: slog's text handler (key=value)
+// or its JSON handler, one object per line, for log collectors.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // statsInterval is how often Podman reports the containers' usage.
@@ -86,6 +98,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return nil
 	})
 	fs.StringVar(&c.logLevel, "log-level", env("PODBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (env PODBOARD_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("PODBOARD_LOG_FORMAT", "text"), "text (key=value) or json (one object per line) (env PODBOARD_LOG_FORMAT)")
 	fs.DurationVar(&c.opGrace, "op-grace", envDuration(getenv, "PODBOARD_OP_GRACE", 60*time.Second), "how long past a stop's timeout to wait for Podman before giving the call up (env PODBOARD_OP_GRACE)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", envDuration(getenv, "PODBOARD_START_TIMEOUT", 120*time.Second), "how long a start may take before the call is given up (env PODBOARD_START_TIMEOUT)")
 	mode := fs.String("auth", env("PODBOARD_AUTH", "password"), "password (sign in at /login), proxy (a trusted reverse proxy names the user) or none (loopback only) (env PODBOARD_AUTH)")
@@ -111,6 +124,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if err := c.parseSecurity(*mode, *proxies, *hosts, *origins, *idle, *lifetime); err != nil {
 		return c, err
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	}
 	if c.opGrace < time.Second || c.startTimeout < time.Second {
 		return c, errors.New("--op-grace and --start-timeout must be at least 1s")
@@ -265,7 +281,7 @@ func run(cfg config) error {
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		return fmt.Errorf("invalid log level %q", cfg.logLevel)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := newLogger(os.Stderr, cfg.logFormat, level)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"podboard/lifecycle"
-	"podboard/lifecycle/podman"
 	"podboard/lifecycle/podman/podmantest"
 	"podboard/web/webtest"
 )
@@ -109,11 +108,7 @@ func (ta *testApp) webSite() webtest.Site {
 // the tests that freeze or kill the service, with flags added.
 func privateApp(t *testing.T, svc *podmantest.Service, flags ...string) *testApp {
 	t.Helper()
-	engine, err := podman.Connect(context.Background(), svc.URI, deadline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serveApp(t, engine, testConfig(t, t.TempDir(), svc.URI, 200*time.Millisecond, flags...), &lockedBuffer{})
+	return serveApp(t, connectPodman(t, svc), testConfig(t, t.TempDir(), svc.URI, 200*time.Millisecond, flags...), &lockedBuffer{})
 }
 
 // stopMidway begins a stop of name and returns once Podman is stopping

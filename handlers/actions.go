@@ -31,7 +31,7 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 	}
 	c, run, err := h.lc.BeginWith(r.Context(), name, op, origin(r), opts)
 	if err != nil {
-		h.refuse(w, r, c, err)
+		h.refuse(w, r, op, c, err)
 		return
 	}
 	// However the answer goes (the client may have gone), the operation
@@ -74,13 +74,15 @@ func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, jsonStatus int
 // refuse answers an operation that did not start. When the container
 // exists (busy, wrong state), htmx gets its current row with the reason, so
 // the clicked row shows the truth; every other failure goes to fail.
-func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, c lifecycle.Container, err error) {
+func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, op lifecycle.Op, c lifecycle.Container, err error) {
 	if c.Name == "" || !(errors.Is(err, lifecycle.ErrBusy) || errors.Is(err, lifecycle.ErrState)) {
 		h.fail(w, r, err)
 		return
 	}
 	status, _ := classify(err)
-	h.log.Info("operation refused", "container", c.Name, "status", status, "err", err)
+	// No job was made: job is null, so that every operation line has the
+	// same fields.
+	h.log.Info("operation refused", "op", op, "container", c.Name, "job", nil, "user", origin(r), "status", status, "err", err)
 	switch {
 	case wantsJSON(r):
 		_, title := classify(err)

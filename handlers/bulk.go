@@ -66,7 +66,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 			summary.Started = append(summary.Started, b.Name)
 			continue
 		}
-		h.log.Info("operation refused", "op", op, "container", b.Name, "err", b.Err)
+		h.log.Info("operation refused", "op", op, "container", b.Name, "job", nil, "user", origin(r), "err", b.Err)
 		summary.Refused = append(summary.Refused, templates.Refusal{Name: b.Name, Reason: message(b.Err)})
 	}
 	switch {

@@ -221,7 +221,7 @@ func (m *Manager) begin(ctx context.Context, name string, op Op, origin string, 
 		detail += fmt.Sprintf(", during job %d", c.JobID)
 	}
 	m.record(job.StartedAt, op, "BEGIN", name, detail)
-	m.log.Info("operation started", "op", op, "container", name, "job", job.ID, "was", job.PrevState, "user", origin)
+	m.opLog(job).Info("operation started", "was", job.PrevState)
 
 	m.jobs.Add(1)
 	m.running.Store(job.ID, job)
@@ -301,7 +301,7 @@ func (m *Manager) giveUp(job Job, limit time.Duration) {
 	msg := fmt.Sprintf("Podman did not answer within %s", limit.Round(time.Second))
 	if m.end(ended(job, JobTimedOut, msg, now), waitRule(msg+"; waiting for Podman")) {
 		m.record(now, job.Op, "TIMEOUT", job.Container, fmt.Sprintf("job %d, %s; the call was given up and the state is re-read from Podman", job.ID, msg))
-		m.log.Warn("operation timed out", "op", job.Op, "container", job.Container, "job", job.ID, "after", limit)
+		m.opLog(job).Warn("operation timed out", "after", limit)
 	}
 	m.forced.Delete(job.ID)
 }
@@ -317,7 +317,7 @@ func (m *Manager) late(job Job, answer <-chan error) {
 		note = fmt.Sprintf("Podman answered %s after it began: %v", took, err)
 	}
 	if err := m.store.NoteJob(context.Background(), job.ID, note); err != nil {
-		m.log.Warn("record a late answer", "job", job.ID, "err", err)
+		m.opLog(job).Warn("record a late answer", "err", err)
 		return
 	}
 	m.record(m.now(), job.Op, "LATE", job.Container, fmt.Sprintf("job %d, %s", job.ID, note))
@@ -338,7 +338,7 @@ func (m *Manager) finish(job Job, opErr error) {
 		}
 		if m.end(done, succeededRule(job.Op, now)) {
 			m.record(now, job.Op, "FORCED", job.Container, fmt.Sprintf("job %d, %s, %s", job.ID, done.Note, took))
-			m.log.Info("operation force-stopped", "op", job.Op, "container", job.Container, "job", job.ID, "by", f.by, "took", took)
+			m.opLog(job).Info("operation force-stopped", "by", f.by, "took", took)
 		}
 		return
 	}
@@ -352,13 +352,13 @@ func (m *Manager) finish(job Job, opErr error) {
 		msg := fmt.Sprintf("connection to Podman lost after %s", took)
 		if m.end(ended(job, JobLost, msg, now), waitRule(msg+"; waiting for Podman")) {
 			m.record(now, job.Op, "LOST", job.Container, fmt.Sprintf("job %d, %s; state re-read from Podman", job.ID, msg))
-			m.log.Warn("operation outcome unknown", "op", job.Op, "container", job.Container, "job", job.ID, "err", opErr)
+			m.opLog(job).Warn("operation outcome unknown", "err", opErr)
 		}
 	case opErr == nil:
 		done := ended(job, JobSucceeded, "", now)
 		if m.end(done, succeededRule(job.Op, now)) {
 			m.record(now, job.Op, "OK", job.Container, fmt.Sprintf("job %d, %s", job.ID, took))
-			m.log.Info("operation done", "op", job.Op, "container", job.Container, "job", job.ID, "took", took)
+			m.opLog(job).Info("operation done", "took", took)
 		}
 	case errors.Is(opErr, ErrNotFound):
 		// The container was removed while the job ran: its row goes too.
@@ -385,7 +385,7 @@ func (m *Manager) unforce(kill int64) {
 func (m *Manager) fail(job Job, settle func(Container) (Container, bool)) {
 	if m.end(job, settle) {
 		m.record(job.FinishedAt, job.Op, "FAIL", job.Container, job.Error)
-		m.log.Warn("operation failed", "op", job.Op, "container", job.Container, "job", job.ID, "err", job.Error)
+		m.opLog(job).Warn("operation failed", "err", job.Error)
 	}
 }
 
@@ -422,7 +422,7 @@ func (m *Manager) end(job Job, settle func(Container) (Container, bool)) bool {
 func (m *Manager) storeFailed(job Job, err error) {
 	msg := fmt.Sprintf("could not store the outcome: %v", err)
 	m.record(m.now(), job.Op, "FAIL", job.Container, msg)
-	m.log.Error("operation outcome not stored", "op", job.Op, "container", job.Container, "job", job.ID, "err", err)
+	m.opLog(job).Error("operation outcome not stored", "err", err)
 }
 
 func (m *Manager) record(now time.Time, op Op, what, name, detail string) {
@@ -493,4 +493,10 @@ func (m *Manager) Containers(ctx context.Context) ([]Container, error) {
 // Jobs returns recent jobs, newest first, for one container or all.
 func (m *Manager) Jobs(ctx context.Context, container string, limit int) ([]Job, error) {
 	return m.store.Jobs(ctx, container, limit)
+}
+
+// opLog is the log of job's lines: each carries the operation, the
+// container, the job and who asked, as fields a log search can select on.
+func (m *Manager) opLog(job Job) *slog.Logger {
+	return m.log.With("op", job.Op, "container", job.Container, "job", job.ID, "user", job.Origin)
 }

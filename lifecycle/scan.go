@@ -210,7 +210,7 @@ func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
 		m.record(now, j.Op, "INTERRUPTED", j.Container,
 			fmt.Sprintf("job %d begun %s; the dashboard stopped before it ended; state re-read from Podman",
 				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))
-		m.log.Warn("operation interrupted by a restart of the dashboard", "op", j.Op, "container", j.Container, "job", j.ID)
+		m.opLog(j).Warn("operation interrupted by a restart of the dashboard")
 	}
 	// The rows are no longer transitional whatever the scan does; when it
 	// fails, the periodic scan takes the states from the engine later.
