@@ -56,7 +56,7 @@ test: deps check bench-smoke ## Run every test: unit, real Podman, real browser 
 # are the packages' *_bench_test.go files it runs.
 BENCH_TEST := -run '^TestBenchReport$$' -count=1
 
-bench: deps ## Measure everything (latency, fan-out, scan, overhead over Podman, footprint); writes docs/BENCHMARKS.md (about 17 min; PODBOARD_BENCH_ONLY=1c,7 selects sections and writes nothing)
+bench: deps ## Measure everything (latency, fan-out, scan, overhead over Podman, footprint); writes docs/BENCHMARKS.md (about 25 min; PODBOARD_BENCH_ONLY=1c,7 selects sections and writes nothing)
 	PODBOARD_BENCH=full $(GO) test $(GOTAGS) $(BENCH_TEST) -timeout 60m -v .
 
 bench-smoke: deps ## Run every benchmark and measurement once at tiny sizes to keep them working; writes nothing

@@ -48,7 +48,7 @@ const benchReportPath = "docs/BENCHMARKS.md"
 var benchPackages = []string{"./templates", "./lifecycle", "./web", "./web/auth", "./handlers"}
 
 // The sections of the report, the names PODBOARD_BENCH_ONLY takes.
-var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7"}
+var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7", "8"}
 
 // benchSizes are the sizes of one harness run.
 type benchSizes struct {
@@ -110,6 +110,12 @@ type benchSizes struct {
 	// 7. Clicks in Chromium.
 	frameClicks int
 
+	// 8. The cost of --stats: running containers, the CPU measured over
+	// a window after a settle, runs of each setting.
+	statsContainers          int
+	statsWindow, statsSettle time.Duration
+	statsRuns                int
+
 	calibrationRuns int
 }
 
@@ -151,6 +157,10 @@ func benchSizesFor(mode string) benchSizes {
 			scanClickTarget:    6000,
 			goBenchArgs:        []string{"-count", "3", "-benchtime", "0.5s"},
 			frameClicks:        100,
+			statsContainers:    50,
+			statsWindow:        60 * time.Second,
+			statsSettle:        10 * time.Second,
+			statsRuns:          3,
 			calibrationRuns:    20,
 		}
 	}
@@ -185,6 +195,10 @@ func benchSizesFor(mode string) benchSizes {
 		scanClickTarget:    300,
 		goBenchArgs:        []string{"-count", "1", "-benchtime", "1x"},
 		frameClicks:        3,
+		statsContainers:    3,
+		statsWindow:        2 * time.Second,
+		statsSettle:        time.Second,
+		statsRuns:          1,
 		calibrationRuns:    3,
 	}
 }
@@ -221,7 +235,7 @@ func TestBenchReport(t *testing.T) {
 		t.Run("3b-clicks-during-a-scan", func(t *testing.T) { benchClicksDuringScan(t, sz, rep) })
 	}
 	t.Run("real-podman", func(t *testing.T) {
-		if !want("1b") && !want("1c") && !want("2b") && !want("4") && !want("5") {
+		if !want("1b") && !want("1c") && !want("2b") && !want("4") && !want("5") && !want("8") {
 			t.Skip("not asked for")
 		}
 		svc := sharedPodman(t)
@@ -252,6 +266,9 @@ func TestBenchReport(t *testing.T) {
 		}
 		if want("4") {
 			t.Run("4-overhead", func(t *testing.T) { benchOverhead(t, sz, rep, svc, bin) })
+		}
+		if want("8") {
+			t.Run("8-stats", func(t *testing.T) { benchStats(t, sz, rep, svc, bin) })
 		}
 	})
 	if want("2c") {
@@ -744,7 +761,7 @@ func TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne(t *testing.T) 
 		{only: "1", runs: []string{"1"}},
 		{only: "1c,7", runs: []string{"1c", "7"}},
 		{only: "3b,3", runs: []string{"3", "3b"}},
-		{only: "8", err: true},
+		{only: "9", err: true},
 		{only: "1,", err: true},
 	}
 	for _, tt := range tests {
