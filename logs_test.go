@@ -1,17 +1,21 @@
 package main
 
-// --log-format json: one JSON object per line, and every operation line
-// with the operation, the container, the job and who asked.
+// The dashboard's own log (--log-format json: one JSON object per line,
+// every operation line with the operation, the container, the job and who
+// asked) and the containers' logs on their pages.
 
 import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/web/webtest"
 )
 
 func TestLogFormatJSONGivesEveryOperationLineItsFields(t *testing.T) {
@@ -76,4 +80,43 @@ func TestLogFormatMustBeTextOrJSON(t *testing.T) {
 	if _, err := parseConfig([]string{"--log-format", "xml"}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "want text or json") {
 		t.Errorf("--log-format xml: %v", err)
 	}
+}
+
+// A container page's live connection follows the container's logs on the
+// real Podman for exactly as long as it is open: a hundred pages opened
+// and closed leave no goroutine and no connection to Podman behind.
+func TestContainerPagesOpenedAndClosedLeaveNoLogStreamBehind(t *testing.T) {
+	svc := sharedPodman(t)
+	createWorkload(t, svc, "talker", podmantest.Workload{Start: true, LogEvery: 100 * time.Millisecond})
+	ta := startApp(t, svc, t.TempDir(), 200*time.Millisecond)
+	ta.waitSettled("talker", "running")
+	open := func() {
+		req, err := http.NewRequest(http.MethodGet, ta.srv.URL+"/events?stream=containers&logs=talker", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := webtest.SubscribeRequest(t, ta.client, req)
+		s.Next(0, "a log line", webtest.Contains("log-line"))
+		s.Close()
+	}
+	open()
+	waitUntil(t, "the first page's stream gone", deadline, func() bool { return ta.a.hub.Feeds() == 0 })
+	goroutines, files := runtime.NumGoroutine(), openFiles(t)
+	for range 100 {
+		open()
+	}
+	waitUntil(t, "every page's log stream gone", deadline, func() bool {
+		return ta.a.hub.Feeds() == 0 && runtime.NumGoroutine() <= goroutines+3 && openFiles(t) <= files+3
+	})
+}
+
+// openFiles counts this process's open file descriptors, its connections
+// to Podman among them.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }
