@@ -200,7 +200,8 @@ func TestEveryRouteButLoginStaticAndHealthNeedsASessionOrAToken(t *testing.T) {
 		{"GET", "/"}, {"GET", "/rows"}, {"GET", "/history"}, {"GET", "/containers/web/history"},
 		{"GET", "/api/containers"}, {"GET", "/events"}, {"GET", "/sessions"},
 		{"POST", "/containers/web/stop"}, {"POST", "/containers/web/dismiss"}, {"POST", "/sessions/x/end"},
-		{"POST", "/bulk"},
+		{"POST", "/bulk"}, {"GET", "/containers/web"}, {"GET", "/containers/web/row"},
+		{"GET", "/containers/web/logs.txt"}, {"GET", "/events?stream=containers&logs=web"},
 	} {
 		if r := anon.Do(p.method, p.path, webtest.JSON); r.Status != http.StatusUnauthorized || r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s %s: status %d, want 401 with WWW-Authenticate: %.200s", p.method, p.path, r.Status, r.Body)
