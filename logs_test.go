@@ -29,7 +29,7 @@ func TestLogFormatJSONGivesEveryOperationLineItsFields(t *testing.T) {
 	ta.waitSettled("logged-broken", "stopped")
 	for _, step := range []struct {
 		name, op string
-		status  int
+		status   int
 	}{
 		{"logged", "stop", http.StatusAccepted},
 		{"logged", "stop", http.StatusConflict}, // refused while it stops, or once stopped
