@@ -4,8 +4,8 @@ TAGS    := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdrive
 GO      ?= go
 GOTAGS  := -tags '$(TAGS)'
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the demo and the tests need (command = package name).
-APT_NEEDS := podman runc chromium
+# What the demo and the tests need from Debian, as command:package.
+APT_NEEDS := podman:podman runc:runc chromium:chromium sshd:openssh-server ssh-keygen:openssh-client
 
 include Makefile.css.mk
 
@@ -14,12 +14,19 @@ include Makefile.css.mk
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-deps: ## Install what is missing: podman, runc, chromium (apt) and the Go modules
-	@missing=""; for p in $(APT_NEEDS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# The packages' own services (openssh-server's sshd) are kept from starting
+# while they install: the tests start private servers of their own.
+deps: ## Install what is missing: podman, runc, chromium, sshd (apt) and the Go modules
+	@missing=""; for p in $(APT_NEEDS); do \
+		PATH="$$PATH:/usr/sbin" command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
+		guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && $(SUDO) chmod 755 /usr/sbin/policy-rc.d && guard=1; fi; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; rc=$$?; \
+		[ -z "$$guard" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; \
+		[ $$rc = 0 ]; \
 	fi
 	$(GO) mod download
 
