@@ -37,6 +37,9 @@ import (
 // config is every setting, from flags with environment defaults.
 type config struct {
 	stats        bool // follow the containers' CPU and memory
+	// podmanIdentity and knownHosts are how an ssh:// --podman logs in
+	// and checks the host's key.
+	podmanIdentity, knownHosts string
 	listen       string
 	podman       string
 	data         string
@@ -87,6 +90,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.listen, "listen", env("PODBOARD_LISTEN", "127.0.0.1:8080"), "address to serve on (env PODBOARD_LISTEN); loopback unless you open it")
 	fs.StringVar(&c.podman, "podman", env("PODBOARD_PODMAN", defaultPodmanURI(getenv)), "Podman API URI (env PODBOARD_PODMAN, else CONTAINER_HOST)")
 	fs.StringVar(&c.data, "data", env("PODBOARD_DATA", "./data"), "directory for the database and the incident log (env PODBOARD_DATA)")
+	fs.StringVar(&c.podmanIdentity, "podman-identity", env("PODBOARD_PODMAN_IDENTITY", ""), "private key file that logs in to an ssh:// --podman (env PODBOARD_PODMAN_IDENTITY)")
+	fs.StringVar(&c.knownHosts, "known-hosts", env("PODBOARD_KNOWN_HOSTS", ""), "known_hosts file holding an ssh:// --podman's host key (env PODBOARD_KNOWN_HOSTS; default DATA/known_hosts; add a key with podboard hostkey add)")
 	interval := env("PODBOARD_SCAN_INTERVAL", "5s")
 	fs.Func("scan-interval", "how often to scan Podman (env PODBOARD_SCAN_INTERVAL, default 5s)", func(s string) error {
 		interval = s
@@ -124,6 +129,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if err := c.parseSecurity(*mode, *proxies, *hosts, *origins, *idle, *lifetime); err != nil {
 		return c, err
+	}
+	if c.knownHosts == "" {
+		c.knownHosts = filepath.Join(c.data, "known_hosts")
+	}
+	if strings.HasPrefix(c.podman, "ssh://") && c.podmanIdentity == "" {
+		return c, fmt.Errorf("--podman %s needs --podman-identity FILE: podboard logs in over SSH with a key only", podman.Redact(c.podman))
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
@@ -262,6 +273,9 @@ func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "user" || os.Args[1] == "token") {
 		os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "hostkey" {
+		os.Exit(runHostkey(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -276,6 +290,25 @@ func main() {
 	}
 }
 
+// connect reaches the Podman of --podman: over SSH, with the host key
+// checked and the identity file, for ssh://; directly otherwise.
+func connect(ctx context.Context, cfg config) (*podman.Engine, error) {
+	if strings.HasPrefix(cfg.podman, "ssh://") {
+		e, err := podman.ConnectSSH(ctx, cfg.podman, podman.SSH{
+			Identity: cfg.podmanIdentity, KnownHosts: cfg.knownHosts, SocketDir: filepath.Join(cfg.data, "run"),
+		}, 10*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys and that Podman's API socket is %s", err, cfg.podman)
+		}
+		return e, nil
+	}
+	e, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(cfg.podman))
+	}
+	return e, nil
+}
+
 func run(cfg config) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
@@ -286,10 +319,11 @@ func run(cfg config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	engine, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
+	engine, err := connect(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(cfg.podman))
+		return err
 	}
+	defer engine.Close()
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"github.com/containers/podman/v5/pkg/domain/entities/types"
 
 	"podboard/lifecycle"
+	"podboard/lifecycle/podman/sshtunnel"
 )
 
 // Engine talks to one Podman API service.
@@ -36,6 +38,8 @@ type Engine struct {
 	mu          sync.Mutex
 	stopTimeout map[string]int    // container ID → seconds; fixed at creation
 	ids         map[string]string // container name → ID, as last listed or inspected
+
+	tunnel *sshtunnel.Tunnel // the SSH tunnel an ssh:// URI is reached through; nil for others
 }
 
 var (
@@ -78,6 +82,61 @@ func Connect(ctx context.Context, uri string, timeout time.Duration) (*Engine, e
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// SSH is what ConnectSSH needs to reach a Podman over ssh://.
+type SSH struct {
+	Identity   string // the private key file that logs in
+	KnownHosts string // the known_hosts file holding the host's key
+	// SocketDir holds the tunnel's local socket; a short one under
+	// os.TempDir when empty or too long for a socket path.
+	SocketDir string
+}
+
+// ConnectSSH reaches the Podman socket of an ssh://user@host[:port]/path
+// URI through an SSH tunnel that checks the host key and logs in with the
+// identity file only (package sshtunnel); the bindings talk to the
+// tunnel's local socket. The Engine's errors name the ssh URI. Close ends
+// the tunnel.
+func ConnectSSH(ctx context.Context, uri string, s SSH, timeout time.Duration) (*Engine, error) {
+	target, err := sshtunnel.ParseTarget(uri)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", lifecycle.ErrInvalid, err)
+	}
+	if s.Identity == "" {
+		return nil, fmt.Errorf("%w: %s needs an identity file (--podman-identity FILE): podboard logs in with a key only", lifecycle.ErrInvalid, Redact(uri))
+	}
+	dir := s.SocketDir
+	const socketName = "/podman.sock"
+	if dir == "" || len(dir)+len(socketName) > 100 {
+		if dir, err = os.MkdirTemp("", "podboard-ssh-"); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	t, err := sshtunnel.Open(ctx, sshtunnel.Config{
+		Target: target, Identity: s.Identity, KnownHosts: s.KnownHosts,
+		Socket: dir + socketName, DialTimeout: timeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w at %s: %w", lifecycle.ErrUnreachable, Redact(uri), err)
+	}
+	e, err := Connect(ctx, t.URI(), timeout)
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("%w at %s: the SSH connection works, but Podman does not answer on %s: %v", lifecycle.ErrUnreachable, Redact(uri), target.Socket, err)
+	}
+	e.uri, e.tunnel = Redact(uri), t
+	return e, nil
+}
+
+// Close ends the engine's SSH tunnel, if any.
+func (e *Engine) Close() error {
+	if e.tunnel == nil {
+		return nil
+	}
+	return e.tunnel.Close()
 }
 
 // newEngine returns an Engine on the bindings' connection conn to uri.

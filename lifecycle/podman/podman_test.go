@@ -15,6 +15,8 @@ import (
 	"podboard/lifecycle/podman"
 	"podboard/lifecycle/podman/podmansvc"
 	"podboard/lifecycle/podman/podmantest"
+	"podboard/lifecycle/podman/sshtunnel"
+	"podboard/lifecycle/podman/sshtunnel/sshdtest"
 )
 
 // The tests of this package share one private Podman service, started by
@@ -538,5 +540,62 @@ func TestStatsOfEveryRunningContainerInOneStream(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Stats did not end with its context")
+	}
+}
+
+// A Podman reached over SSH through a private sshd: listed and acted on
+// as a local one; a break of the SSH connection costs one attempt; a
+// host key it does not know is refused with a message that says so.
+func TestAPodmanOverSSH(t *testing.T) {
+	svc := service(t)
+	sshd := sshdtest.Start(t)
+	workload(t, svc, "remote", podmantest.Workload{Start: true})
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	host := "[" + strings.Replace(sshd.Addr, ":", "]:", 1)
+	if err := os.WriteFile(known, []byte(host+" "+sshd.HostKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	uri := "ssh://" + sshd.User + "@" + sshd.Addr + svc.Socket
+	e, err := podman.ConnectSSH(context.Background(), uri, podman.SSH{Identity: sshd.Identity, KnownHosts: known}, 30*time.Second)
+	if err != nil {
+		t.Fatalf("%v\nsshd log:\n%s", err, sshd.LogTail())
+	}
+	defer e.Close()
+	if e.URI() != uri {
+		t.Errorf("the engine names %q, want the ssh URI", e.URI())
+	}
+	state := func() string {
+		t.Helper()
+		list, err := e.List(opContext(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list {
+			if o.Name == "remote" {
+				return o.EngineState
+			}
+		}
+		return "missing"
+	}
+	if got := state(); got != "running" {
+		t.Fatalf("remote is %s over SSH", got)
+	}
+	if err := e.Stop(opContext(t), "remote", 5); err != nil {
+		t.Fatalf("stop over SSH: %v", err)
+	}
+	if err := sshd.DropConnections(); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "exited" {
+		t.Errorf("after the stop and a broken SSH connection: %s", got)
+	}
+
+	empty := filepath.Join(t.TempDir(), "known_hosts")
+	_, err = podman.ConnectSSH(context.Background(), uri, podman.SSH{Identity: sshd.Identity, KnownHosts: empty}, 10*time.Second)
+	if !errors.Is(err, lifecycle.ErrUnreachable) || !errors.Is(err, sshtunnel.ErrUnknownHostKey) || !strings.Contains(err.Error(), "podboard hostkey add") {
+		t.Errorf("an unknown host key: %v", err)
+	}
+	if _, err := podman.ConnectSSH(context.Background(), uri, podman.SSH{KnownHosts: known}, 10*time.Second); !errors.Is(err, lifecycle.ErrInvalid) {
+		t.Errorf("no identity: %v", err)
 	}
 }
