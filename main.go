@@ -36,16 +36,16 @@ import (
 
 // config is every setting, from flags with environment defaults.
 type config struct {
-	stats        bool // follow the containers' CPU and memory
+	stats bool // follow the containers' CPU and memory
 	// podmanIdentity and knownHosts are how an ssh:// --podman logs in
 	// and checks the host's key.
 	podmanIdentity, knownHosts string
-	listen       string
-	podman       string
-	data         string
-	scanInterval time.Duration
-	logLevel     string
-	logFormat    string // text or json
+	listen                     string
+	podman                     string
+	data                       string
+	scanInterval               time.Duration
+	logLevel                   string
+	logFormat                  string // text or json
 
 	auth              auth.Mode
 	authProxyHeader   string
