@@ -413,6 +413,9 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 		Store: a.store, Engine: engine, Notifier: a.hub, Observer: observer, Incident: a.incidents, Logger: log,
 		OpGrace: cfg.opGrace, StartTimeout: cfg.startTimeout,
 	})
+	// Before the manager's first event: the hub's goroutine reads them
+	// from then on.
+	a.hub.Logs, a.hub.Usage = a.manager.Logs, a.manager.Usage
 	if jobs, err := a.manager.Recover(ctx); err != nil {
 		a.close()
 		return nil, err
@@ -463,8 +466,6 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 		return err
 	}
 	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
-	a.hub.Logs = a.manager.Logs
-	a.hub.Usage = a.manager.Usage
 	proxies := cfg.trustedProxies
 	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	h := handlers.New(handlers.Config{

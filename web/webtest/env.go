@@ -231,6 +231,7 @@ func (e *Env) wire(o options) {
 		cfg.Logger = o.logger
 	}
 	e.Manager = lifecycle.NewManager(cfg)
+	e.Hub.Logs, e.Hub.Usage = e.Manager.Logs, e.Manager.Usage // before any event
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 		defer cancel()
@@ -261,8 +262,6 @@ func (e *Env) wire(o options) {
 	}
 	proxies := ac.TrustedProxies
 	e.Hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
-	e.Hub.Logs = e.Manager.Logs
-	e.Hub.Usage = e.Manager.Usage
 	router, err := web.Router(web.Site{
 		Handlers: handlers.New(handlers.Config{Lifecycle: e.Manager, Auth: a, EndFeeds: e.Hub.EndSession, Podman: o.podman, Log: o.logger}),
 		Hub:      e.Hub, Auth: a, Hosts: hosts, TrustedOrigins: o.origins, Log: o.logger,
