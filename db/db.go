@@ -26,11 +26,31 @@ var migrations embed.FS
 // connection whose transactions begin IMMEDIATE, so writers queue in Go
 // rather than failing with SQLITE_BUSY; reads use their own read-only pool
 // and, thanks to WAL, never wait for a writer.
+//
+// A DB reads and writes the containers and jobs of one Podman host: the
+// one Open returns, those of DefaultHost; Host returns the same database
+// for another host.
 type DB struct {
 	w, r *sql.DB
 	path string
-	st   statements
+	st   *statements
+	host string
 }
+
+// DefaultHost is the host of a dashboard of one Podman, and of every row
+// stored before rows had a host.
+const DefaultHost = "local"
+
+// Host is the database for the containers and jobs of the named host. It
+// shares db's connections: close db only.
+func (db *DB) Host(name string) *DB {
+	h := *db
+	h.host = name
+	return &h
+}
+
+// HostName is the host this DB reads and writes for.
+func (db *DB) HostName() string { return db.host }
 
 // Open opens (creating if needed) the database file at path and applies the
 // migrations it has not seen yet.
@@ -51,7 +71,7 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, path: file}
+	db := &DB{w: w, path: file, st: &statements{}, host: DefaultHost}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

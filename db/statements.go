@@ -19,39 +19,39 @@ import (
 
 const containerCols = `c.name, c.id, c.image, c.state, c.engine_state, c.exit_code,
 	c.created_at, c.started_at, c.finished_at, c.stop_timeout, c.error,
-	coalesce(c.job_id, 0), c.prev_state, c.version, c.waiting, c.health`
+	coalesce(c.job_id, 0), c.prev_state, c.version, c.waiting, c.health, c.host`
 
 const jobCols = `j.id, j.container, j.op, j.prev_state, j.outcome, j.error,
-	j.started_at, j.finished_at, j.stop_timeout, j.origin, j.note`
+	j.started_at, j.finished_at, j.stop_timeout, j.origin, j.note, j.host`
 
 const jobColsNullable = `j.id, coalesce(j.container, ''), coalesce(j.op, ''), coalesce(j.prev_state, ''),
 	coalesce(j.outcome, ''), coalesce(j.error, ''), coalesce(j.started_at, 0),
-	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, ''), coalesce(j.note, '')`
+	coalesce(j.finished_at, 0), coalesce(j.stop_timeout, 0), coalesce(j.origin, ''), coalesce(j.note, ''), coalesce(j.host, '')`
 
 const (
 	// One container with its running job, so a page can show how long an
 	// operation has been running after a reload.
 	sqlContainer = `SELECT ` + containerCols + `, ` + jobColsNullable + `
-		FROM containers c LEFT JOIN jobs j ON j.id = c.job_id WHERE c.name = ?`
+		FROM containers c LEFT JOIN jobs j ON j.id = c.job_id WHERE c.host = ? AND c.name = ?`
 	// Every container, and apart the jobs they carry: the join read ten
 	// mostly empty columns for every row, which the scan pays at every
 	// interval.
-	sqlContainers  = `SELECT ` + containerCols + ` FROM containers c ORDER BY c.name`
-	sqlCarriedJobs = `SELECT ` + jobCols + ` FROM jobs j JOIN containers c ON c.job_id = j.id`
-	sqlRunningJobs = `SELECT ` + jobCols + ` FROM jobs j WHERE j.outcome = 'running' ORDER BY j.id`
+	sqlContainers  = `SELECT ` + containerCols + ` FROM containers c WHERE c.host = ? ORDER BY c.name`
+	sqlCarriedJobs = `SELECT ` + jobCols + ` FROM jobs j JOIN containers c ON c.job_id = j.id WHERE c.host = ?`
+	sqlRunningJobs = `SELECT ` + jobCols + ` FROM jobs j WHERE j.outcome = 'running' AND j.host = ? ORDER BY j.id`
 
-	sqlInsertJob = `INSERT INTO jobs (container, op, prev_state, outcome, error, started_at, finished_at, stop_timeout, origin)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertJob = `INSERT INTO jobs (host, container, op, prev_state, outcome, error, started_at, finished_at, stop_timeout, origin)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlEndJob = `UPDATE jobs SET outcome = ?, error = ?, finished_at = ?, note = ? WHERE id = ?`
 
 	// A whole row, written only over the version it was computed from.
 	sqlWriteRow = `UPDATE containers SET id = ?, image = ?, state = ?, engine_state = ?, exit_code = ?,
 		created_at = ?, started_at = ?, finished_at = ?, stop_timeout = ?, error = ?,
-		job_id = ?, prev_state = ?, version = ?, waiting = ?, health = ? WHERE name = ? AND version = ?`
-	sqlInsertRow = `INSERT INTO containers (name, id, image, state, engine_state, exit_code,
+		job_id = ?, prev_state = ?, version = ?, waiting = ?, health = ? WHERE host = ? AND name = ? AND version = ?`
+	sqlInsertRow = `INSERT INTO containers (host, name, id, image, state, engine_state, exit_code,
 		created_at, started_at, finished_at, stop_timeout, error, job_id, prev_state, version, waiting, health)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
-	sqlDeleteRow = `DELETE FROM containers WHERE name = ? AND version = ?`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, name) DO NOTHING`
+	sqlDeleteRow = `DELETE FROM containers WHERE host = ? AND name = ? AND version = ?`
 
 	// At most ? jobs that ended before ? and that no container carries:
 	// containers.job_id references jobs.id. The NOT IN list is built once

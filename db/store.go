@@ -25,7 +25,7 @@ type containerRow struct {
 func (r *containerRow) dest() []any {
 	return []any{&r.c.Name, &r.c.ID, &r.c.Image, &r.state, &r.c.EngineState, &r.c.ExitCode,
 		&r.created, &r.started, &r.finished, &r.c.StopTimeout, &r.c.Error,
-		&r.c.JobID, &r.prev, &r.c.Version, &r.c.Waiting, &r.c.Health}
+		&r.c.JobID, &r.prev, &r.c.Version, &r.c.Waiting, &r.c.Health, &r.c.Host}
 }
 
 func (r *containerRow) container() lifecycle.Container {
@@ -45,7 +45,7 @@ func scanContainer(s scanner) (lifecycle.Container, error) {
 		jOp, jPrev, jo      string
 	)
 	err := s.Scan(append(row.dest(),
-		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin, &j.Note)...)
+		&jobID, &j.Container, &jOp, &jPrev, &jo, &j.Error, &jStarted, &jFinished, &j.StopTimeout, &j.Origin, &j.Note, &j.Host)...)
 	if err != nil {
 		return lifecycle.Container{}, err
 	}
@@ -65,7 +65,7 @@ func scanJob(s scanner) (lifecycle.Job, error) {
 		started, finished int64
 		op, prev, outcome string
 	)
-	err := s.Scan(&j.ID, &j.Container, &op, &prev, &outcome, &j.Error, &started, &finished, &j.StopTimeout, &j.Origin, &j.Note)
+	err := s.Scan(&j.ID, &j.Container, &op, &prev, &outcome, &j.Error, &started, &finished, &j.StopTimeout, &j.Origin, &j.Note, &j.Host)
 	j.Op, j.PrevState, j.Outcome = lifecycle.Op(op), lifecycle.State(prev), lifecycle.JobOutcome(outcome)
 	j.StartedAt, j.FinishedAt = fromNanos(started), fromNanos(finished)
 	return j, err
@@ -87,8 +87,8 @@ func fromNanos(n int64) time.Time {
 
 // getContainer reads one container with its job through stmt, the prepared
 // sqlContainer of the read pool or of a write transaction.
-func getContainer(ctx context.Context, stmt *sql.Stmt, name string) (lifecycle.Container, error) {
-	c, err := scanContainer(stmt.QueryRowContext(ctx, name))
+func getContainer(ctx context.Context, stmt *sql.Stmt, host, name string) (lifecycle.Container, error) {
+	c, err := scanContainer(stmt.QueryRowContext(ctx, host, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("%w: %s", lifecycle.ErrNotFound, name)
 	}
@@ -100,7 +100,7 @@ func getContainer(ctx context.Context, stmt *sql.Stmt, name string) (lifecycle.C
 
 // Container implements lifecycle.Store.
 func (db *DB) Container(ctx context.Context, name string) (lifecycle.Container, error) {
-	return getContainer(ctx, db.st.readContainer, name)
+	return getContainer(ctx, db.st.readContainer, db.host, name)
 }
 
 // Containers implements lifecycle.Store. The containers and the jobs they
@@ -120,7 +120,7 @@ func (db *DB) containers(ctx context.Context) ([]lifecycle.Container, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.StmtContext(ctx, db.st.readContainers).QueryContext(ctx)
+	rows, err := tx.StmtContext(ctx, db.st.readContainers).QueryContext(ctx, db.host)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (db *DB) containers(ctx context.Context) ([]lifecycle.Container, error) {
 	if len(busy) == 0 {
 		return out, nil
 	}
-	jobs, err := tx.StmtContext(ctx, db.st.readCarriedJobs).QueryContext(ctx)
+	jobs, err := tx.StmtContext(ctx, db.st.readCarriedJobs).QueryContext(ctx, db.host)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +168,7 @@ type change struct {
 	ctx  context.Context
 	tx   *sql.Tx
 	st   *statements
+	host string // the host whose rows it writes
 	seq  int64
 	used bool
 }
@@ -175,7 +176,7 @@ type change struct {
 // change runs fn in one write transaction that may take sequence numbers.
 func (db *DB) change(ctx context.Context, fn func(*change) error) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		ch := &change{ctx: ctx, tx: tx, st: &db.st}
+		ch := &change{ctx: ctx, tx: tx, st: db.st, host: db.host}
 		if err := fn(ch); err != nil {
 			return err
 		}
@@ -204,7 +205,7 @@ func (ch *change) next() (int64, error) {
 }
 
 func (ch *change) container(name string) (lifecycle.Container, error) {
-	return getContainer(ch.ctx, ch.stmt(ch.st.container), name)
+	return getContainer(ch.ctx, ch.stmt(ch.st.container), ch.host, name)
 }
 
 func nullJob(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
@@ -219,7 +220,7 @@ func (ch *change) write(stmt *sql.Stmt, next lifecycle.Container, cur int64) (li
 	c := next
 	res, err := stmt.ExecContext(ch.ctx, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
-		nullJob(c.JobID), c.PrevState, v, c.Waiting, c.Health, c.Name, cur)
+		nullJob(c.JobID), c.PrevState, v, c.Waiting, c.Health, ch.host, c.Name, cur)
 	if err != nil {
 		return next, false, fmt.Errorf("db: unable to write container %s: %w", c.Name, err)
 	}
@@ -244,7 +245,8 @@ func (db *DB) BeginJob(ctx context.Context, name string, decide func(lifecycle.C
 		if err != nil {
 			return err
 		}
-		res, err := ch.stmt(db.st.insertJob).ExecContext(ctx, j.Container, j.Op, j.PrevState, j.Outcome, j.Error,
+		j.Host = db.host
+		res, err := ch.stmt(db.st.insertJob).ExecContext(ctx, j.Host, j.Container, j.Op, j.PrevState, j.Outcome, j.Error,
 			nanos(j.StartedAt), nanos(j.FinishedAt), j.StopTimeout, j.Origin)
 		if err != nil {
 			return fmt.Errorf("db: unable to record the %s job of %s: %w", j.Op, name, err)
@@ -303,7 +305,7 @@ func (db *DB) EndJob(ctx context.Context, job lifecycle.Job, settle func(lifecyc
 // delete removes name's row if it is still at version cur, and returns
 // the name with the version of the deletion.
 func (ch *change) delete(name string, cur int64) (lifecycle.Container, bool, error) {
-	res, err := ch.stmt(ch.st.deleteRow).ExecContext(ch.ctx, name, cur)
+	res, err := ch.stmt(ch.st.deleteRow).ExecContext(ch.ctx, ch.host, name, cur)
 	if err != nil {
 		return lifecycle.Container{}, false, fmt.Errorf("db: unable to delete %s: %w", name, err)
 	}
@@ -311,7 +313,7 @@ func (ch *change) delete(name string, cur int64) (lifecycle.Container, bool, err
 		return lifecycle.Container{}, false, nil
 	}
 	v, err := ch.next()
-	return lifecycle.Container{Name: name, Version: v}, err == nil, err
+	return lifecycle.Container{Host: ch.host, Name: name, Version: v}, err == nil, err
 }
 
 // NoteJob implements lifecycle.Store.
@@ -349,7 +351,7 @@ func (db *DB) UpdateContainer(ctx context.Context, name string, fn func(lifecycl
 
 // RunningJobs implements lifecycle.Store.
 func (db *DB) RunningJobs(ctx context.Context) ([]lifecycle.Job, error) {
-	rows, err := db.st.readRunningJobs.QueryContext(ctx)
+	rows, err := db.st.readRunningJobs.QueryContext(ctx, db.host)
 	if err != nil {
 		return nil, fmt.Errorf("db: unable to find running jobs: %w", err)
 	}
@@ -411,7 +413,7 @@ func (ch *change) insert(stmt *sql.Stmt, c *lifecycle.Container) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	res, err := stmt.ExecContext(ch.ctx, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
+	res, err := stmt.ExecContext(ch.ctx, ch.host, c.Name, c.ID, c.Image, c.State, c.EngineState, c.ExitCode,
 		nanos(c.CreatedAt), nanos(c.StartedAt), nanos(c.FinishedAt), c.StopTimeout, c.Error,
 		nullJob(0), "", v, c.Waiting, c.Health)
 	if err != nil {
@@ -420,16 +422,16 @@ func (ch *change) insert(stmt *sql.Stmt, c *lifecycle.Container) (bool, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	c.JobID, c.PrevState, c.Job, c.Version = 0, "", nil, v
+	c.JobID, c.PrevState, c.Job, c.Version, c.Host = 0, "", nil, v, ch.host
 	return true, nil
 }
 
 // Jobs implements lifecycle.Store.
 func (db *DB) Jobs(ctx context.Context, container string, limit int) ([]lifecycle.Job, error) {
-	q := `SELECT ` + jobCols + ` FROM jobs j`
-	args := []any{}
+	q := `SELECT ` + jobCols + ` FROM jobs j WHERE j.host = ?`
+	args := []any{db.host}
 	if container != "" {
-		q += ` WHERE j.container = ?`
+		q += ` AND j.container = ?`
 		args = append(args, container)
 	}
 	q += ` ORDER BY j.id DESC LIMIT ?`

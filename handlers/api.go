@@ -11,6 +11,7 @@ import (
 
 // apiContainer is a container as GET /api/containers reports it.
 type apiContainer struct {
+	Host        string     `json:"host"` // the Podman it runs on: "local" with one
 	Name        string     `json:"name"`
 	ID          string     `json:"id"`
 	Image       string     `json:"image"`
@@ -51,7 +52,7 @@ func timePtr(t time.Time) *time.Time {
 
 func toAPI(c lifecycle.Container, now time.Time) apiContainer {
 	a := apiContainer{
-		Name: c.Name, ID: c.ID, Image: c.Image, State: string(c.State), PodmanState: c.EngineState,
+		Host: c.Host, Name: c.Name, ID: c.ID, Image: c.Image, State: string(c.State), PodmanState: c.EngineState,
 		Status: templates.Status(c, now), ExitCode: c.ExitCode,
 		StartedAt: timePtr(c.StartedAt), FinishedAt: timePtr(c.FinishedAt),
 		StopTimeout: c.StopTimeout, Error: c.Error,

@@ -196,3 +196,10 @@ func TestUsageReachesTheRowsLive(t *testing.T) {
 	})
 	waitFor(t, "the stopped container's usage forgotten", func() bool { _, ok := e.Manager.Usage("web"); return !ok })
 }
+
+func TestTheAPINamesEachContainersHost(t *testing.T) {
+	e := newEnv(t, fake.Running("web"))
+	if c, ok := e.APIContainer("web"); !ok || c.Host != "local" {
+		t.Errorf("API: %+v, want host local", c)
+	}
+}

@@ -161,6 +161,9 @@ func (op Op) Upper() string { return strings.ToUpper(string(op)) }
 
 // Container is the dashboard's record of one container.
 type Container struct {
+	// Host names the Podman the container runs on (the store's; "local"
+	// for a dashboard of one Podman).
+	Host        string
 	Name        string
 	ID          string
 	Image       string
@@ -251,6 +254,7 @@ const (
 // Job is one operation on one container, kept for history and post-mortems.
 type Job struct {
 	ID          int64
+	Host        string // the Podman of the container, as Container.Host
 	Container   string
 	Op          Op
 	PrevState   State

@@ -242,6 +242,7 @@ func Decode[T any](tb testing.TB, r Response) T {
 // APIContainer is a container as the JSON API reports it: the API's
 // contract, written down from the client's side.
 type APIContainer struct {
+	Host        string     `json:"host"`
 	Name        string     `json:"name"`
 	ID          string     `json:"id"`
 	Image       string     `json:"image"`
