@@ -47,6 +47,9 @@ func (h *Handlers) Container(w http.ResponseWriter, r *http.Request) {
 	v := templates.NewContainerView(c, d, detailsErr, jobs, now)
 	v.Row = h.row(c, now)
 	v.Podman, v.User = h.podman, user(r.Context())
+	if err := h.lc.ScanError(); err != nil {
+		v.ScanErr = err.Error()
+	}
 	render(w, r, http.StatusOK, templates.ContainerPage(v))
 }
 

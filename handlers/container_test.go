@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -201,5 +202,34 @@ func TestTheAPINamesEachContainersHost(t *testing.T) {
 	e := newEnv(t, fake.Running("web"))
 	if c, ok := e.APIContainer("web"); !ok || c.Host != "local" {
 		t.Errorf("API: %+v, want host local", c)
+	}
+}
+
+// A container's page is sent its own container's rows, and of the others
+// only their failures, which it shows as toasts: it has no row for them.
+func TestAContainersPageGetsItsOwnRowsAndTheOthersFailures(t *testing.T) {
+	e := newEnv(t, fake.Running("web"), fake.Running("other"), fake.Exited("broken"))
+	page := webtest.Subscribe(t, e.URL+"/events?stream=containers&logs=web")
+	table := e.Subscribe()
+	e.Engine.Fail(lifecycle.Start, "broken", errors.New("no such entrypoint"))
+	e.Post("/containers/other/stop", api)
+	e.Post("/containers/broken/start", api)
+	e.Post("/containers/web/restart", api)
+	e.WaitIdle()
+	table.Next(0, "web running again on the table", webtest.IsRow("web", "running"))
+	table.Next(0, "other's row on the table", webtest.IsRow("other", "stopped"))
+	page.Next(0, "broken's failure as a toast", webtest.Contains("no such entrypoint", "toast"))
+	// A last change of web: the page has been sent everything before it.
+	marked := fake.Running("web")
+	marked.Image = "localhost/web:marked"
+	e.Engine.Put(marked)
+	e.Scan()
+	i, _ := page.Next(0, "web's last change", webtest.Contains("localhost/web:marked"))
+	for _, ev := range page.Events()[:i+1] {
+		for _, row := range webtest.PushedRows(ev) {
+			if row.Name() != "web" {
+				t.Errorf("web's page was sent %s's row: %s", row.Name(), ev.Data)
+			}
+		}
 	}
 }

@@ -28,6 +28,7 @@ type ContainerView struct {
 
 	Jobs []JobRow
 
+	ScanErr            string // why the last scan failed, "" when it worked
 	EventsURL, LogsURL string
 	LogTail, LogKeep   string
 	Podman             string

@@ -194,17 +194,44 @@ func (h *Hub) run() {
 
 // deliver publishes e, or only its failure toast when the pages already
 // have a newer row: the operator must still learn that the job failed.
+//
+// A container's page is sent its own container's rows and usage, and of
+// the others only their failure toasts: it has no row to swap them into.
 func (h *Hub) deliver(seen *order, e lifecycle.Event) {
-	var data []byte
+	name := e.Container.Name
 	switch {
+	case len(e.Usage) > 0:
+		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" })
+		for _, u := range e.Usage {
+			only := lifecycle.Event{Usage: []lifecycle.Usage{u}}
+			if h.hasPage(u.Name) {
+				h.publishTo(&sse.Event{Data: h.Render(only)}, func(c *client) bool { return c.only == u.Name })
+			}
+		}
+	case e.Health != nil:
+		if seen.admit(e) {
+			h.publish(&sse.Event{Data: h.Render(e)})
+		}
 	case seen.admit(e):
-		data = h.Render(e)
+		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" || c.only == name })
+		if failed(e) {
+			h.publishTo(&sse.Event{Data: renderToast(*e.Ended)}, func(c *client) bool { return c.only != "" && c.only != name })
+		}
 	case failed(e):
-		data = renderToast(*e.Ended)
-	default:
-		return
+		h.publish(&sse.Event{Data: renderToast(*e.Ended)})
 	}
-	h.publish(&sse.Event{Data: data})
+}
+
+// hasPage reports whether a container's page of name is open.
+func (h *Hub) hasPage(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		if c.only == name {
+			return true
+		}
+	}
+	return false
 }
 
 // order remembers what the pages were sent, so that an event that reaches

@@ -48,6 +48,10 @@ type client struct {
 	cancel  context.CancelFunc // ends the request
 	w       *deadlineWriter
 	dropped bool // guarded by Hub.mu: dropped or signed out
+	// only is the container a container's page shows: its connection
+	// gets that container's rows, and of the others only their failure
+	// toasts. "" for the table, which gets every row.
+	only string
 }
 
 // ServeHTTP serves GET /events and GET /events?stream=containers, with
@@ -77,7 +81,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetReadDeadline(time.Time{})
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout, cancel: cancel, began: make(chan struct{})}
 	who, _ := auth.From(r.Context())
-	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who)
+	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who, logs)
 	if err != nil {
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "podboard: "+err.Error(), http.StatusServiceUnavailable)
@@ -99,7 +103,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // connect creates the connection's stream, unless the hub is closed or
 // the connection would pass a cap.
-func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr string, who auth.Principal) (*client, error) {
+func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr string, who auth.Principal, only string) (*client, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
@@ -114,7 +118,7 @@ func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr
 		return nil, fmt.Errorf("too many live connections from %s (the limit is %d per client): close some pages and reload", addr, h.MaxFeedsPerClient)
 	}
 	h.nextID++
-	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, addr: addr, who: who, cancel: cancel, w: w}
+	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, addr: addr, who: who, cancel: cancel, w: w, only: only}
 	h.srv.CreateStream(c.id)
 	h.conns[c.id] = c
 	h.perAddr[addr]++
@@ -143,10 +147,16 @@ func (h *Hub) Feeds() int {
 
 // publish hands ev to every connection without waiting for any, and drops
 // the connections whose queue is full.
-func (h *Hub) publish(ev *sse.Event) {
+func (h *Hub) publish(ev *sse.Event) { h.publishTo(ev, nil) }
+
+// publishTo is publish to the connections keep accepts (all when nil).
+func (h *Hub) publishTo(ev *sse.Event, keep func(*client) bool) {
 	var dropped []*client
 	h.mu.Lock()
 	for _, c := range h.conns {
+		if keep != nil && !keep(c) {
+			continue
+		}
 		if !h.offerLocked(c, ev) {
 			dropped = append(dropped, c)
 		}
