@@ -107,7 +107,7 @@ func TestParseConfigRefusesAnInvalidHistoryRetentionWithAClearMessage(t *testing
 func TestNewAppShowsThePodmanURIWithoutItsPassword(t *testing.T) {
 	logs := &lockedBuffer{}
 	ta := serveApp(t, fake.New(fake.Running("web")),
-		testConfig(t, t.TempDir(), "ssh://core:s3cret@host.example/run/podman/podman.sock", time.Hour), logs)
+		testConfig(t, t.TempDir(), "tcp://core:s3cret@host.example:8888", time.Hour), logs)
 	res, err := ta.client.Get(ta.srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestNewAppShowsThePodmanURIWithoutItsPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(page), "Podman: ssh://core:xxxxx@host.example/run/podman/podman.sock") {
+	if !strings.Contains(string(page), "Podman: tcp://core:xxxxx@host.example:8888") {
 		t.Errorf("the footer does not show the redacted URI:\n%s", page)
 	}
 	if strings.Contains(string(page), "s3cret") || strings.Contains(logs.String(), "s3cret") {
