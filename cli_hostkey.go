@@ -71,6 +71,19 @@ func runHostkey(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 		return fail(1, "%v", err)
 	}
 	fp := ssh.FingerprintSHA256(key)
+	if *want != "" && !strings.HasPrefix(*want, "SHA256:") {
+		*want = "SHA256:" + *want // as pasted from ssh-keygen's output without it
+	}
+	// Never a second key for a host: a changed key is removed by hand.
+	switch err := sshtunnel.CheckKnown(*known, addr, key); {
+	case err == nil:
+		fmt.Fprintf(stdout, "%s %s of %s is already in %s\n", key.Type(), fp, addr, *known)
+		return 0
+	case errors.Is(err, sshtunnel.ErrHostKeyChanged):
+		return fail(1, "%v", err)
+	case !errors.Is(err, sshtunnel.ErrUnknownHostKey):
+		return fail(1, "known hosts: %v", err)
+	}
 	switch {
 	case *want != "" && *want != fp:
 		return fail(1, "%s offers %s %s, not %s: nothing added (someone may be in the middle)", addr, key.Type(), fp, *want)

@@ -29,6 +29,7 @@ import (
 	"podboard/handlers"
 	"podboard/lifecycle"
 	"podboard/lifecycle/podman"
+	"podboard/lifecycle/podman/sshtunnel"
 	"podboard/web"
 	"podboard/web/auth"
 	"podboard/web/metrics"
@@ -297,8 +298,15 @@ func connect(ctx context.Context, cfg config) (*podman.Engine, error) {
 		e, err := podman.ConnectSSH(ctx, cfg.podman, podman.SSH{
 			Identity: cfg.podmanIdentity, KnownHosts: cfg.knownHosts, SocketDir: filepath.Join(cfg.data, "run"),
 		}, 10*time.Second)
+		if errors.Is(err, sshtunnel.ErrUnknownHostKey) || errors.Is(err, sshtunnel.ErrHostKeyChanged) {
+			return nil, err // it says what to do
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys and that Podman's API socket is %s", err, cfg.podman)
+			socket := "the socket the URI names"
+			if t, perr := sshtunnel.ParseTarget(cfg.podman); perr == nil {
+				socket = t.Socket
+			}
+			return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys, and that Podman's API listens on %s", err, socket)
 		}
 		return e, nil
 	}

@@ -57,8 +57,11 @@ func TestTheDashboardReachesAPodmanOverSSHWithAHostKeyItWasToldToTrust(t *testin
 	if _, err := os.Stat(filepath.Join(data, "known_hosts")); err == nil {
 		t.Errorf("a refused hostkey add wrote known_hosts")
 	}
-	if code, out := run("hostkey", "add", uri, "--data", data, "--fingerprint", fp); code != 0 || !strings.Contains(out, fp) {
-		t.Fatalf("hostkey add: exit %d:\n%s", code, out)
+	if code, out := run("hostkey", "add", uri, "--data", data, "--fingerprint", strings.TrimPrefix(fp, "SHA256:")); code != 0 || !strings.Contains(out, fp) {
+		t.Fatalf("hostkey add (the fingerprint as pasted without SHA256:): exit %d:\n%s", code, out)
+	}
+	if code, out := run("hostkey", "add", uri, "--data", data, "--fingerprint", fp); code != 0 || !strings.Contains(out, "already in") {
+		t.Errorf("hostkey add of a key already there: exit %d:\n%s", code, out)
 	}
 
 	p := startProc(t, bin, args...)
@@ -82,6 +85,9 @@ func TestTheDashboardReachesAPodmanOverSSHWithAHostKeyItWasToldToTrust(t *testin
 	}
 	if code, out := run(args...); code != 1 || !strings.Contains(out, "HOST KEY CHANGED") {
 		t.Errorf("start with a changed host key: exit %d:\n%s", code, out)
+	}
+	if code, out := run("hostkey", "add", uri, "--data", data, "--fingerprint", fp); code != 1 || !strings.Contains(out, "HOST KEY CHANGED") {
+		t.Errorf("hostkey add over a changed key: exit %d:\n%s", code, out)
 	}
 	if code, out := run("--podman", uri, "--data", data); code != 2 || !strings.Contains(out, "--podman-identity") {
 		t.Errorf("ssh:// without an identity: exit %d:\n%s", code, out)

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"podboard/lifecycle"
 	"podboard/templates"
@@ -99,15 +102,58 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 		}
 		render(w, r, status, templates.BulkAnswer(summary, rows))
 	default:
-		p, err := h.page(r.Context(), nil, "")
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		p.Bulk = &summary
-		render(w, r, status, templates.Dashboard(p))
+		// Post, redirect, get: a reload of the page does not post the
+		// action again. The page shows the summary the redirect names.
+		http.Redirect(w, r, "/?bulk="+h.bulk.keep(summary), http.StatusSeeOther)
 	}
 	_ = http.NewResponseController(w).Flush()
+}
+
+// Bulk summaries are kept this long, and this many at most, for the page a
+// plain form's bulk action redirects to.
+const (
+	bulkKeep    = 10 * time.Minute
+	bulkKeepMax = 100
+)
+
+// bulkResults holds the summaries of recent bulk actions by a random id.
+type bulkResults struct {
+	mu sync.Mutex
+	m  map[string]keptBulk
+}
+
+type keptBulk struct {
+	b  templates.Bulk
+	at time.Time
+}
+
+// keep stores b and returns its id.
+func (k *bulkResults) keep(b templates.Bulk) string {
+	id := rand.Text()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]keptBulk{}
+	}
+	now := time.Now()
+	for id, kb := range k.m {
+		if now.Sub(kb.at) > bulkKeep || len(k.m) >= bulkKeepMax {
+			delete(k.m, id)
+		}
+	}
+	k.m[id] = keptBulk{b: b, at: now}
+	return id
+}
+
+// get returns the summary of id while it is kept.
+func (k *bulkResults) get(id string) (templates.Bulk, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kb, ok := k.m[id]
+	if !ok || time.Since(kb.at) > bulkKeep {
+		return templates.Bulk{}, false
+	}
+	return kb.b, true
 }
 
 // bulkStatus is 202 when any container started, else the refusals' status

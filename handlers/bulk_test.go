@@ -64,9 +64,9 @@ func TestABulkStopGivesEveryContainerItsOwnStateAndJobAndSaysWhatItRefused(t *te
 func TestABulkActionAnswersEachClient(t *testing.T) {
 	tests := []struct {
 		kind  webtest.Kind
-		check func(t *testing.T, r response)
+		check func(t *testing.T, e *webtest.Env, r response)
 	}{
-		{htmx, func(t *testing.T, r response) {
+		{htmx, func(t *testing.T, e *webtest.Env, r response) {
 			d := r.Doc()
 			if r.Status != http.StatusAccepted || d.IsPage() {
 				t.Fatalf("status %d, want 202 with fragments:\n%s", r.Status, r.Body)
@@ -84,10 +84,15 @@ func TestABulkActionAnswersEachClient(t *testing.T) {
 				t.Errorf("summary:\n%s", r.Body)
 			}
 		}},
-		{plain, func(t *testing.T, r response) {
-			d := r.Doc()
-			if r.Status != http.StatusAccepted || !d.IsPage() {
-				t.Fatalf("status %d, want 202 with the page:\n%s", r.Status, r.Body)
+		{plain, func(t *testing.T, e *webtest.Env, r response) {
+			// Post, redirect, get: a reload does not post it again.
+			loc := r.Header.Get("Location")
+			if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/?bulk=") {
+				t.Fatalf("status %d to %q, want 303 to the page with the summary", r.Status, loc)
+			}
+			d := e.Get(loc).Doc()
+			if !d.IsPage() {
+				t.Fatalf("not the page")
 			}
 			if got := d.Text("bulk-started"); got != "Started: a" {
 				t.Errorf("started %q", got)
@@ -104,7 +109,7 @@ func TestABulkActionAnswersEachClient(t *testing.T) {
 		t.Run(string(tt.kind), func(t *testing.T) {
 			e := newEnv(t, fake.Running("a"), fake.Exited("c"))
 			e.Hold(lifecycle.Restart, "a")
-			tt.check(t, e.PostForm("/bulk", tt.kind, bulkForm("restart", "a", "c")))
+			tt.check(t, e, e.PostForm("/bulk", tt.kind, bulkForm("restart", "a", "c")))
 			e.WaitCall("restart a")
 		})
 	}
@@ -216,5 +221,12 @@ func TestTheBulkFormHasABodyLimitOfItsOwn(t *testing.T) {
 	}
 	if c := e.Container("a"); c.Busy() {
 		t.Errorf("a changed: %+v", c)
+	}
+}
+
+func TestAGoneBulkSummarySaysSo(t *testing.T) {
+	e := newEnv(t, fake.Running("a"))
+	if got := e.Get("/?bulk=nosuch").Doc().Flash(); !strings.Contains(got, "summary is gone") {
+		t.Errorf("flash %q", got)
 	}
 }

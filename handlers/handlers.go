@@ -68,6 +68,7 @@ type Handlers struct {
 	log      *slog.Logger
 	podman   string
 	now      func() time.Time
+	bulk     bulkResults // summaries for the page a plain bulk form lands on
 }
 
 // New returns the handlers of c.
@@ -146,10 +147,20 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: unknown view %q (want unhealthy, running, stopped or busy)", lifecycle.ErrInvalid, show))
 		return
 	}
-	p, err := h.page(r.Context(), nil, show)
+	var flash *templates.Flash
+	summary, kept := templates.Bulk{}, false
+	if id := r.URL.Query().Get("bulk"); id != "" {
+		if summary, kept = h.bulk.get(id); !kept {
+			flash = &templates.Flash{Kind: "info", Title: "That bulk action's summary is gone:", Message: "it is kept for 10 minutes. The rows show what became of each container."}
+		}
+	}
+	p, err := h.page(r.Context(), flash, show)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if kept {
+		p.Bulk = &summary
 	}
 	render(w, r, http.StatusOK, templates.Dashboard(p))
 }

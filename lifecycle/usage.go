@@ -93,6 +93,7 @@ func (m *Manager) WatchStats(ctx context.Context, interval time.Duration) {
 	if !ok {
 		return
 	}
+	warned := ""
 	for ctx.Err() == nil {
 		err := s.Stats(ctx, interval, func(report []Usage) {
 			if changed := m.applyUsage(report); len(changed) > 0 {
@@ -102,8 +103,11 @@ func (m *Manager) WatchStats(ctx context.Context, interval time.Duration) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			m.log.Warn("container stats unavailable; trying again", "err", err, "in", statsRetry)
+		if err != nil && err.Error() != warned {
+			// Once per reason: where Podman has no stats (rootless on
+			// cgroups v1) it would say so every few seconds.
+			warned = err.Error()
+			m.log.Warn("container stats unavailable; trying again", "err", err, "every", statsRetry)
 		}
 		// Forget what can no longer be kept current.
 		if changed := m.applyUsage(nil); len(changed) > 0 {

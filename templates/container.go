@@ -127,7 +127,10 @@ func NewContainerView(c lifecycle.Container, d lifecycle.Details, detailsErr str
 	}
 	if len(d.HealthcheckConfig) > 0 {
 		v.HealthCmd = strings.Join(d.HealthcheckConfig, " ")
-		v.HealthSummary = cmpOr(c.HealthNow(), "not running") + fmt.Sprintf(", %d failing in a row", d.HealthFailStreak)
+		v.HealthSummary = "not running"
+		if d.EngineState == "running" || d.EngineState == "paused" {
+			v.HealthSummary = cmpOr(d.Health, "no verdict") + fmt.Sprintf(", %d failing in a row", d.HealthFailStreak)
+		}
 		for i := len(d.HealthLog) - 1; i >= 0; i-- { // newest first
 			h := d.HealthLog[i]
 			v.HealthLog = append(v.HealthLog, HealthCheckRow{

@@ -89,7 +89,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.disconnect(c)
 	if logs != "" {
-		go h.followLogs(ctx, c, logs)
+		// The follower ends with the request: its last sends must not
+		// reach a response that has finished.
+		done := make(chan struct{})
+		go func() { defer close(done); h.followLogs(ctx, c, logs) }()
+		defer func() { cancel(); <-done }()
 	}
 
 	// The library reads the stream's name from the query: give it this
@@ -130,6 +134,7 @@ func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr
 // no goroutine behind.
 func (h *Hub) disconnect(c *client) {
 	h.mu.Lock()
+	c.dropped = true // nothing more is sent to it
 	delete(h.conns, c.id)
 	if h.perAddr[c.addr]--; h.perAddr[c.addr] <= 0 {
 		delete(h.perAddr, c.addr)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"strings"
 	"time"
 
 	"github.com/r3labs/sse/v2"
@@ -27,7 +28,8 @@ const (
 	// logRetry is how long the follower waits before following again
 	// after the log stream ended (the container stopped; it may start
 	// again).
-	logRetry = time.Second
+	logRetry    = time.Second
+	logRetryMax = 30 * time.Second
 )
 
 // LogSource reads a container's logs, as lifecycle.LogReader.
@@ -48,8 +50,11 @@ func (h *Hub) followLogs(ctx context.Context, c *client, name string) {
 		defer close(lines)
 		opts := lifecycle.LogOptions{Tail: templates.LogTail, Follow: true}
 		var last time.Time
+		wait, failing := logRetry, ""
 		for ctx.Err() == nil {
+			got := false
 			err := h.Logs(ctx, name, opts, func(l lifecycle.LogLine) {
+				got = true
 				if !l.Time.IsZero() {
 					last = l.Time
 				}
@@ -61,13 +66,24 @@ func (h *Hub) followLogs(ctx context.Context, c *client, name string) {
 			if ctx.Err() != nil {
 				return
 			}
-			if err != nil {
-				h.sendLogs(c, nil, "Logs unavailable: "+err.Error())
-				return
+			switch {
+			case err != nil && err.Error() != failing:
+				// Said once, then tried again, less and less often: the
+				// container may be recreated, Podman may come back.
+				failing = err.Error()
+				h.sendLogs(c, nil, "Logs unavailable: "+failing+"; trying again")
+				wait = logRetry
+			case err != nil:
+				wait = min(2*wait, logRetryMax)
+			case got || failing != "":
+				failing, wait = "", logRetry
 			}
-			// The stream ended: follow again from after its last line.
+			// Follow again from after the last line read.
 			opts = lifecycle.LogOptions{Tail: -1, Follow: true, Since: last.Add(time.Nanosecond)}
-			t := time.NewTimer(logRetry)
+			if last.IsZero() {
+				opts = lifecycle.LogOptions{Tail: templates.LogTail, Follow: true}
+			}
+			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -81,7 +97,7 @@ func (h *Hub) followLogs(ctx context.Context, c *client, name string) {
 	var batch []lifecycle.LogLine
 	var sent time.Time
 	flush := func() bool {
-		if len(batch) == 0 {
+		if len(batch) == 0 || ctx.Err() != nil {
 			return true
 		}
 		ok := h.sendLogs(c, batch, "")
@@ -111,10 +127,20 @@ func (h *Hub) followLogs(ctx context.Context, c *client, name string) {
 // sendLogs queues lines (or a notice about the logs) to c alone; false
 // when c was dropped for a full queue.
 func (h *Hub) sendLogs(c *client, lines []lifecycle.LogLine, notice string) bool {
+	for i, l := range lines {
+		if len(l.Text) > maxLogLine {
+			lines[i].Text = strings.ToValidUTF8(l.Text[:maxLogLine], "") + " …"
+		}
+	}
 	var buf bytes.Buffer
 	if err := templates.LogLines(lines, notice).Render(context.Background(), &buf); err != nil {
 		h.log.Error("render log lines", "err", err)
 		return true
 	}
-	return h.sendTo(c, &sse.Event{Data: buf.Bytes()})
+	return h.sendTo(c, &sse.Event{Data: sseSafe(buf.Bytes())})
 }
+
+// maxLogLine bounds one line on a container's page: a program that writes
+// megabytes without a newline must not make one event of them. The
+// download (logs.txt) has the whole line.
+const maxLogLine = 16 << 10

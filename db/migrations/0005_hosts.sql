@@ -31,4 +31,8 @@ ALTER TABLE containers_next RENAME TO containers;
 
 ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT 'local';
 DROP INDEX jobs_by_container;
+DROP INDEX jobs_running;
 CREATE INDEX jobs_by_container ON jobs (host, container, id DESC);
+-- A host's history, newest first, and its jobs in flight.
+CREATE INDEX jobs_by_host ON jobs (host, id DESC);
+CREATE INDEX jobs_running ON jobs (host, id) WHERE outcome = 'running';

@@ -120,10 +120,6 @@ func podmanTime(s string) time.Time {
 	return t.UTC()
 }
 
-// maxLogLine bounds one line as the dashboard handles it: a program that
-// writes megabytes without a newline must not make one event of them.
-const maxLogLine = 16 << 10
-
 // Logs implements lifecycle.LogReader. The bindings' containers.Logs
 // blocks until the stream ends, sends each frame on a channel and never
 // closes its channels: it runs in a goroutine of its own, both channels
@@ -140,7 +136,9 @@ func (e *Engine) Logs(ctx context.Context, name string, opts lifecycle.LogOption
 		since := opts.Since.Format(time.RFC3339Nano)
 		lo.Since = &since
 	}
-	stdout, stderr := make(chan string, 64), make(chan string, 64)
+	// Unbuffered: the bindings send one frame at a time, so the lines
+	// come in the order Podman wrote them, whichever stream each is on.
+	stdout, stderr := make(chan string), make(chan string)
 	done := make(chan error, 1)
 	go func() { done <- containers.Logs(e.withConn(ctx), name, lo, stdout, stderr) }()
 	for {
@@ -177,9 +175,6 @@ func emit(stream, frame string, line func(lifecycle.LogLine)) {
 			if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 				l.Time, l.Text = t.UTC(), rest
 			}
-		}
-		if len(l.Text) > maxLogLine {
-			l.Text = strings.ToValidUTF8(l.Text[:maxLogLine], "") + " …"
 		}
 		line(l)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,7 +40,7 @@ type Engine struct {
 	stopTimeout map[string]int    // container ID → seconds; fixed at creation
 	ids         map[string]string // container name → ID, as last listed or inspected
 
-	tunnel *sshtunnel.Tunnel // the SSH tunnel an ssh:// URI is reached through; nil for others
+	closeTunnel func() error // ends the SSH tunnel an ssh:// URI is reached through; nil for others
 }
 
 var (
@@ -106,37 +107,54 @@ func ConnectSSH(ctx context.Context, uri string, s SSH, timeout time.Duration) (
 	if s.Identity == "" {
 		return nil, fmt.Errorf("%w: %s needs an identity file (--podman-identity FILE): podboard logs in with a key only", lifecycle.ErrInvalid, Redact(uri))
 	}
-	dir := s.SocketDir
+	// An absolute path: the bindings read unix://data/… as a host.
+	dir, err := filepath.Abs(s.SocketDir)
+	if s.SocketDir == "" || err != nil {
+		dir = ""
+	}
 	const socketName = "/podman.sock"
+	var temp string
 	if dir == "" || len(dir)+len(socketName) > 100 {
 		if dir, err = os.MkdirTemp("", "podboard-ssh-"); err != nil {
 			return nil, err
 		}
+		temp = dir
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	removeTemp := func() {
+		if temp != "" {
+			os.RemoveAll(temp)
+		}
 	}
 	t, err := sshtunnel.Open(ctx, sshtunnel.Config{
 		Target: target, Identity: s.Identity, KnownHosts: s.KnownHosts,
 		Socket: dir + socketName, DialTimeout: timeout,
 	})
 	if err != nil {
+		removeTemp()
 		return nil, fmt.Errorf("%w at %s: %w", lifecycle.ErrUnreachable, Redact(uri), err)
 	}
 	e, err := Connect(ctx, t.URI(), timeout)
 	if err != nil {
 		t.Close()
+		removeTemp()
 		return nil, fmt.Errorf("%w at %s: the SSH connection works, but Podman does not answer on %s: %v", lifecycle.ErrUnreachable, Redact(uri), target.Socket, err)
 	}
-	e.uri, e.tunnel = Redact(uri), t
+	e.uri = Redact(uri)
+	e.closeTunnel = func() error {
+		defer removeTemp()
+		return t.Close()
+	}
 	return e, nil
 }
 
 // Close ends the engine's SSH tunnel, if any.
 func (e *Engine) Close() error {
-	if e.tunnel == nil {
+	if e.closeTunnel == nil {
 		return nil
 	}
-	return e.tunnel.Close()
+	return e.closeTunnel()
 }
 
 // newEngine returns an Engine on the bindings' connection conn to uri.
@@ -187,7 +205,9 @@ func (t onceSent) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, lost
 	}
 	resp, err := t.next.RoundTrip(req)
-	if err != nil && lostMidCall(err) {
+	// A kept-alive connection the service had closed: the request never
+	// left, and trying again is safe.
+	if err != nil && lostMidCall(err) && !strings.Contains(err.Error(), "server closed idle connection") {
 		a.mu.Lock()
 		a.lost = err
 		a.mu.Unlock()

@@ -556,7 +556,16 @@ func TestAPodmanOverSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	uri := "ssh://" + sshd.User + "@" + sshd.Addr + svc.Socket
-	e, err := podman.ConnectSSH(context.Background(), uri, podman.SSH{Identity: sshd.Identity, KnownHosts: known}, 30*time.Second)
+	// A relative directory for the tunnel's socket, as --data ./data gives.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := filepath.Rel(wd, t.TempDir())
+	if err != nil || len(dir) > 80 {
+		dir = ""
+	}
+	e, err := podman.ConnectSSH(context.Background(), uri, podman.SSH{Identity: sshd.Identity, KnownHosts: known, SocketDir: dir}, 30*time.Second)
 	if err != nil {
 		t.Fatalf("%v\nsshd log:\n%s", err, sshd.LogTail())
 	}

@@ -46,17 +46,20 @@ type Target struct {
 	Socket string // the remote socket's path
 }
 
-// ParseTarget reads an ssh:// URI of a Podman socket.
+// ParseTarget reads an ssh:// URI of a Podman socket. Its errors never
+// quote a password the URI holds.
 func ParseTarget(uri string) (Target, error) {
 	u, err := url.Parse(uri)
+	if err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return Target{}, fmt.Errorf("%q: a password in the URI is not used: podboard authenticates with an identity file only", u.Redacted())
+		}
+	}
 	if err != nil || u.Scheme != "ssh" {
 		return Target{}, fmt.Errorf("%q: want ssh://user@host[:port]/path/to/podman.sock", uri)
 	}
 	if u.User == nil || u.User.Username() == "" {
 		return Target{}, fmt.Errorf("%q: the URI names no user (ssh://user@host/…)", uri)
-	}
-	if _, ok := u.User.Password(); ok {
-		return Target{}, fmt.Errorf("%q: a password in the URI is not used: podboard authenticates with an identity file only", uri)
 	}
 	if u.Hostname() == "" || u.Path == "" || u.Path == "/" {
 		return Target{}, fmt.Errorf("%q: want ssh://user@host[:port]/path/to/podman.sock", uri)
@@ -93,10 +96,17 @@ type Tunnel struct {
 	closed chan struct{}
 	wg     sync.WaitGroup
 
+	dialMu sync.Mutex // one dial at a time; never held with mu
+
 	mu     sync.Mutex
 	client *ssh.Client
 	conns  map[net.Conn]struct{}
 }
+
+// keepalive is how often the SSH connection is checked: a connection
+// that died silently (a cable pulled, a host gone) is noticed within
+// about twice this, not when TCP gives up minutes later.
+const keepalive = 15 * time.Second
 
 // Open connects once, so that a wrong host key, a missing identity or a
 // refused login fails here with its reason, then listens on cfg.Socket.
@@ -148,11 +158,69 @@ func clientConfig(cfg Config) (*ssh.ClientConfig, error) {
 		return nil, err
 	}
 	return &ssh.ClientConfig{
-		User:            cfg.Target.User,
-		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: check,
-		Timeout:         cfg.DialTimeout,
+		User:              cfg.Target.User,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback:   check,
+		HostKeyAlgorithms: hostKeyAlgorithms(cfg.KnownHosts, cfg.Target.Addr),
+		Timeout:           cfg.DialTimeout,
 	}, nil
+}
+
+// preferred is the order of host key algorithms asked for a host that
+// known_hosts does not hold yet: ed25519 first, the key `ssh-keygen -lf
+// /etc/ssh/ssh_host_ed25519_key.pub` shows on the host.
+var preferred = []string{
+	ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
+}
+
+// hostKeyAlgorithms asks the host for the kinds of key known_hosts holds
+// for it, as OpenSSH does: a host with several keys offers the one the
+// file knows, not another that would look changed.
+func hostKeyAlgorithms(file, addr string) []string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return preferred
+	}
+	want := knownhosts.Normalize(addr)
+	var algos []string
+	for len(b) > 0 {
+		_, hosts, key, _, rest, err := ssh.ParseKnownHosts(b)
+		if err != nil {
+			break
+		}
+		b = rest
+		for _, h := range hosts {
+			if h != want {
+				continue
+			}
+			switch t := key.Type(); t {
+			case ssh.KeyAlgoRSA:
+				algos = append(algos, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256)
+			default:
+				algos = append(algos, t)
+			}
+		}
+	}
+	if len(algos) == 0 {
+		return preferred // hashed entries, or none: the check still decides
+	}
+	return algos
+}
+
+// CheckKnown reports whether known_hosts holds key for addr: nil when it
+// does, ErrUnknownHostKey when it holds none, ErrHostKeyChanged when it
+// holds another.
+func CheckKnown(file, addr string, key ssh.PublicKey) error {
+	check, err := hostKeyCheck(file)
+	if err != nil {
+		return err
+	}
+	tcp, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		tcp = &net.TCPAddr{}
+	}
+	return check(knownhosts.Normalize(addr), tcp, key)
 }
 
 // hostKeyCheck checks a host's key against the known_hosts file, with an
@@ -204,12 +272,35 @@ func keyFileType(key ssh.PublicKey) string {
 // URI is the local socket as the Podman bindings name it.
 func (t *Tunnel) URI() string { return "unix://" + t.cfg.Socket }
 
-// dial returns the SSH connection, opening it when there is none.
-func (t *Tunnel) dial(ctx context.Context) (*ssh.Client, error) {
+// current is the SSH connection, nil when there is none or the tunnel is
+// closed.
+func (t *Tunnel) current() (*ssh.Client, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.client != nil {
-		return t.client, nil
+	select {
+	case <-t.closed:
+		return nil, false
+	default:
+	}
+	return t.client, true
+}
+
+// dial returns the SSH connection, opening it when there is none. Dials
+// take turns, outside the lock Close takes.
+func (t *Tunnel) dial(ctx context.Context) (*ssh.Client, error) {
+	if c, open := t.current(); c != nil || !open {
+		if !open {
+			return nil, errors.New("the tunnel is closed")
+		}
+		return c, nil
+	}
+	t.dialMu.Lock()
+	defer t.dialMu.Unlock()
+	if c, open := t.current(); c != nil || !open { // another dial won
+		if !open {
+			return nil, errors.New("the tunnel is closed")
+		}
+		return c, nil
 	}
 	d := net.Dialer{Timeout: t.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", t.cfg.Target.Addr)
@@ -224,7 +315,16 @@ func (t *Tunnel) dial(ctx context.Context) (*ssh.Client, error) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)
+	t.mu.Lock()
+	select {
+	case <-t.closed:
+		t.mu.Unlock()
+		client.Close()
+		return nil, errors.New("the tunnel is closed")
+	default:
+	}
 	t.client = client
+	t.mu.Unlock()
 	go func() {
 		_ = client.Wait()
 		t.mu.Lock()
@@ -233,7 +333,30 @@ func (t *Tunnel) dial(ctx context.Context) (*ssh.Client, error) {
 		}
 		t.mu.Unlock()
 	}()
+	go t.keepAlive(client)
 	return client, nil
+}
+
+// keepAlive closes client once it stops answering.
+func (t *Tunnel) keepAlive(client *ssh.Client) {
+	tick := time.NewTicker(keepalive)
+	defer tick.Stop()
+	for range tick.C {
+		answered := make(chan error, 1)
+		go func() {
+			_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+			answered <- err
+		}()
+		select {
+		case err := <-answered:
+			if err == nil {
+				continue
+			}
+		case <-time.After(keepalive):
+		}
+		client.Close() // dead, or closed already: Wait returns
+		return
+	}
 }
 
 func (t *Tunnel) closeClient() {
@@ -287,8 +410,13 @@ func (t *Tunnel) forward(local net.Conn) {
 	remote, err := client.Dial("unix", t.cfg.Target.Socket)
 	if err != nil {
 		t.cfg.Log.Warn("ssh tunnel: open the remote socket", "host", t.cfg.Target.Addr, "socket", t.cfg.Target.Socket, "err", err)
-		// The connection may be dead without having said so.
-		t.closeClient()
+		// The host refused this one channel (its socket is missing, say):
+		// the connection, and the calls in flight on it, are fine. Any
+		// other error means the connection is dead.
+		var refused *ssh.OpenChannelError
+		if !errors.As(err, &refused) {
+			t.closeClient()
+		}
 		return
 	}
 	defer remote.Close()
@@ -334,6 +462,7 @@ func (t *Tunnel) Close() error {
 	err := t.ln.Close()
 	t.closeClient()
 	t.wg.Wait()
+	t.closeClient() // one a dial in progress may have opened meanwhile
 	_ = os.Remove(t.cfg.Socket)
 	return err
 }
@@ -342,7 +471,7 @@ func (t *Tunnel) Close() error {
 var errGotKey = errors.New("got the host key")
 
 // FetchHostKey connects to addr (host:port) only to read the host key it
-// offers; it logs in to nothing.
+// offers, its ed25519 one when it has one; it logs in to nothing.
 func FetchHostKey(ctx context.Context, addr string, timeout time.Duration) (ssh.PublicKey, error) {
 	var got ssh.PublicKey
 	cfg := &ssh.ClientConfig{
@@ -351,7 +480,8 @@ func FetchHostKey(ctx context.Context, addr string, timeout time.Duration) (ssh.
 			got = key
 			return errGotKey
 		},
-		Timeout: timeout,
+		HostKeyAlgorithms: preferred,
+		Timeout:           timeout,
 	}
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)

@@ -220,3 +220,39 @@ func TestParseTargetReadsAnSSHURIOfAPodmanSocket(t *testing.T) {
 func execCommand(name string, args ...string) ([]byte, error) {
 	return exec.Command(name, args...).CombinedOutput()
 }
+
+// A host with several keys is asked for the kind known_hosts holds, so a
+// genuine key is never taken for a changed one; one not known yet offers
+// its ed25519 key, the one an operator compares.
+func TestTheHostIsAskedForTheKindOfKeyKnownHostsHolds(t *testing.T) {
+	s := sshdtest.Start(t)
+	host := "[" + strings.Replace(s.Addr, ":", "]:", 1)
+	for name, key := range map[string]string{"ecdsa only": s.HostKeyECDSA, "ed25519 only": s.HostKey} {
+		t.Run(name, func(t *testing.T) {
+			tun, err := sshtunnel.Open(context.Background(), config(t, s, backend(t), knownHosts(t, host+" "+key)))
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			tun.Close()
+		})
+	}
+	if err := sshtunnel.CheckKnown(knownHosts(t, host+" "+s.HostKeyECDSA), s.Addr, mustKey(t, s.HostKeyECDSA)); err != nil {
+		t.Errorf("CheckKnown of the known key: %v", err)
+	}
+	if err := sshtunnel.CheckKnown(knownHosts(t, host+" "+s.HostKeyECDSA), s.Addr, mustKey(t, s.HostKey)); !errors.Is(err, sshtunnel.ErrHostKeyChanged) {
+		t.Errorf("CheckKnown of another key: %v, want changed", err)
+	}
+	got, err := sshtunnel.FetchHostKey(context.Background(), s.Addr, 5*time.Second)
+	if err != nil || got.Type() != ssh.KeyAlgoED25519 {
+		t.Errorf("a host not known yet offers %v (%v), want its ed25519 key", got, err)
+	}
+}
+
+func mustKey(t *testing.T, line string) ssh.PublicKey {
+	t.Helper()
+	k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

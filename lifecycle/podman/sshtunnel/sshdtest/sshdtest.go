@@ -24,9 +24,10 @@ type Server struct {
 	Addr     string // 127.0.0.1:PORT
 	User     string // who the client key logs in as
 	Identity string // the client's private key file
-	// HostKey is the server's public host key, as a known_hosts line
-	// needs it ("ssh-ed25519 AAAA…").
-	HostKey string
+	// HostKey is the server's public ed25519 host key, as a known_hosts
+	// line needs it ("ssh-ed25519 AAAA…"); HostKeyECDSA its other one,
+	// as a stock sshd has both.
+	HostKey, HostKeyECDSA string
 	Log     string // sshd's own log
 
 	cmd *exec.Cmd
@@ -76,8 +77,8 @@ func Start(tb testing.TB) *Server {
 	}
 	tb.Cleanup(func() { os.RemoveAll(dir) })
 	keygen, _ := lookPath("ssh-keygen")
-	for _, key := range []string{"host", "client"} {
-		if out, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-C", "sshdtest-"+key, "-f", filepath.Join(dir, key)).CombinedOutput(); err != nil {
+	for key, typ := range map[string]string{"host": "ed25519", "host-ecdsa": "ecdsa", "client": "ed25519"} {
+		if out, err := exec.Command(keygen, "-q", "-t", typ, "-N", "", "-C", "sshdtest-"+key, "-f", filepath.Join(dir, key)).CombinedOutput(); err != nil {
 			tb.Fatalf("ssh-keygen: %v: %s", err, out)
 		}
 	}
@@ -92,6 +93,10 @@ func Start(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	ecdsaPub, err := os.ReadFile(filepath.Join(dir, "host-ecdsa.pub"))
+	if err != nil {
+		tb.Fatal(err)
+	}
 	me, err := user.Current()
 	if err != nil {
 		tb.Fatal(err)
@@ -100,6 +105,7 @@ func Start(tb testing.TB) *Server {
 	config := fmt.Sprintf(`# Private sshd of package sshdtest.
 ListenAddress 127.0.0.1
 Port %d
+HostKey %s
 HostKey %s
 PidFile %s
 AuthorizedKeysFile %s
@@ -114,7 +120,7 @@ PermitTTY no
 UsePAM no
 StrictModes no
 LogLevel VERBOSE
-`, port, filepath.Join(dir, "host"), filepath.Join(dir, "sshd.pid"), filepath.Join(dir, "authorized_keys"), me.Username)
+`, port, filepath.Join(dir, "host-ecdsa"), filepath.Join(dir, "host"), filepath.Join(dir, "sshd.pid"), filepath.Join(dir, "authorized_keys"), me.Username)
 	cfgPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		tb.Fatal(err)
@@ -128,6 +134,7 @@ LogLevel VERBOSE
 	s := &Server{
 		Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), User: me.Username,
 		Identity: filepath.Join(dir, "client"), HostKey: strings.Join(strings.Fields(string(hostPub))[:2], " "),
+		HostKeyECDSA: strings.Join(strings.Fields(string(ecdsaPub))[:2], " "),
 		Log: filepath.Join(dir, "sshd.log"),
 	}
 	logFile, err := os.Create(s.Log)
