@@ -28,7 +28,7 @@ type Server struct {
 	// line needs it ("ssh-ed25519 AAAA…"); HostKeyECDSA its other one,
 	// as a stock sshd has both.
 	HostKey, HostKeyECDSA string
-	Log     string // sshd's own log
+	Log                   string // sshd's own log
 
 	cmd *exec.Cmd
 }
@@ -135,7 +135,7 @@ LogLevel VERBOSE
 		Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), User: me.Username,
 		Identity: filepath.Join(dir, "client"), HostKey: strings.Join(strings.Fields(string(hostPub))[:2], " "),
 		HostKeyECDSA: strings.Join(strings.Fields(string(ecdsaPub))[:2], " "),
-		Log: filepath.Join(dir, "sshd.log"),
+		Log:          filepath.Join(dir, "sshd.log"),
 	}
 	logFile, err := os.Create(s.Log)
 	if err != nil {
