@@ -271,6 +271,9 @@ func defaultPodmanURI(getenv func(string) string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "version" || os.Args[1] == "--version" || os.Args[1] == "-version") {
+		os.Exit(runVersion(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && (os.Args[1] == "user" || os.Args[1] == "token") {
 		os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}

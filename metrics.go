@@ -18,7 +18,8 @@ func (a *app) newMetrics(cfg config) lifecycle.Observer {
 	if cfg.metricsListen == "" {
 		return nil
 	}
-	a.metrics = metrics.New(metrics.Config{Feeds: a.hub.Feeds, Containers: a.store.Containers, Log: a.log})
+	v, rev := buildVersion()
+	a.metrics = metrics.New(metrics.Config{Feeds: a.hub.Feeds, Containers: a.store.Containers, Log: a.log, Version: v, Revision: rev})
 	a.metricsSrv = &http.Server{
 		Handler:           a.metrics.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -60,6 +60,9 @@ type Config struct {
 	Containers func(context.Context) ([]lifecycle.Container, error)
 	// Log gets the errors of a scrape; nil: slog.Default().
 	Log *slog.Logger
+	// Version and Revision label podboard_build_info, as `podboard
+	// version` says them; empty: what the Go toolchain stamped.
+	Version, Revision string
 }
 
 // Metrics is the dashboard's registry and the metrics it maintains.
@@ -131,7 +134,7 @@ func New(cfg Config) *Metrics {
 			Name: "podboard_sse_clients",
 			Help: "Live connections (GET /events) open now.",
 		}, func() float64 { return float64(feeds()) }),
-		buildInfo(),
+		buildInfo(cfg.Version, cfg.Revision),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -227,19 +230,25 @@ func (c *containers) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// buildInfo is podboard_build_info: 1, labelled with the module's version
-// and VCS revision as the Go toolchain stamped them, and the Go version.
-func buildInfo() prometheus.Collector {
-	version, revision := "unknown", "unknown"
+// buildInfo is podboard_build_info: 1, labelled with the version and VCS
+// revision given, else the module's as the Go toolchain stamped them, and
+// the Go version.
+func buildInfo(version, revision string) prometheus.Collector {
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v := bi.Main.Version; v != "" {
+		if v := bi.Main.Version; version == "" && v != "" {
 			version = v
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && s.Value != "" {
+			if s.Key == "vcs.revision" && revision == "" {
 				revision = s.Value
 			}
 		}
+	}
+	if version == "" {
+		version = "unknown"
+	}
+	if revision == "" {
+		revision = "unknown"
 	}
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "podboard_build_info",

@@ -261,6 +261,24 @@ func TestTheRegistryHasTheGoAndProcessCollectorsAndTheBuildInfo(t *testing.T) {
 	}
 }
 
+func TestTheBuildInfoSaysTheVersionItIsGiven(t *testing.T) {
+	fams := gather(t, metrics.New(metrics.Config{Log: quiet(), Version: "v1.2.3-4-gabcdef", Revision: "abcdef0123456789"}))
+	for _, f := range fams {
+		if f.GetName() != "podboard_build_info" {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range f.GetMetric()[0].GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["version"] != "v1.2.3-4-gabcdef" || labels["revision"] != "abcdef0123456789" || labels["goversion"] != runtime.Version() {
+			t.Errorf("build info %v, want the version and revision given and %s", labels, runtime.Version())
+		}
+		return
+	}
+	t.Error("no podboard_build_info")
+}
+
 // get asks m's handler for path.
 func get(t *testing.T, m *metrics.Metrics, path string) (string, *http.Response) {
 	t.Helper()
