@@ -71,9 +71,9 @@ bench-smoke: deps ## Run every benchmark and measurement once at tiny sizes to k
 
 .PHONY: bench bench-smoke
 
-# Releases: a static binary stamped with the version `podboard version`
-# prints (the nearest tag, the commits since, the commit, -dirty; "dev"
-# outside a git checkout).
+# Releases: a static binary and the container image, stamped with the
+# version `podboard version` prints (the nearest tag, the commits since, the
+# commit, -dirty; "dev" outside a git checkout).
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
@@ -83,4 +83,25 @@ release: ## Build dist/podboard: static, trimmed, stripped, with its version; pr
 	@size=$$(stat -c %s dist/podboard); echo "dist/podboard: $$(numfmt --to=iec-i --suffix=B --format=%.1f $$size) ($$size bytes)"
 	@dist/podboard version
 
-.PHONY: release
+image: ## Build the image localhost/podboard:VERSION (and :latest) with the local Podman, no registry
+	$(static-busybox)
+	$(GO) mod download
+	PODMAN='$(IMAGE_PODMAN)' BUILD_FLAGS='$(IMAGE_BUILD_FLAGS)' deploy/build-image.sh '$(VERSION)' '$(REVISION)'
+
+# What a build step needs on the project's machines (runc, as crun fails
+# there; rlimits they can grant): harmless on other hosts that have runc.
+IMAGE_PODMAN      ?= podman $(if $(shell command -v runc),--runtime runc)
+IMAGE_BUILD_FLAGS ?= --ulimit nofile=4096:4096 --ulimit nproc=4096:4096
+
+# The shell of the builder image make image makes: Debian's static
+# busybox, installed when /bin/busybox is missing or is the dynamic one.
+# The image test needs it too.
+APT_NEEDS += busybox:busybox-static
+define static-busybox
+@[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || { \
+	echo "installing busybox-static"; \
+	$(SUDO) apt-get update -qq && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null; }
+endef
+
+.PHONY: release image
