@@ -44,22 +44,13 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	}
 	fs.StringVar(&data, "data", data, "data directory (env PODBOARD_DATA)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
-	// Flags may come before or after the positional arguments.
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commandUsage)
-				return 0
-			}
-			return fail(2, "%v\n%s", err, commandUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseInterspersed(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stdout, commandUsage)
+		return 0
+	}
+	if err != nil {
+		return fail(2, "%v\n%s", err, commandUsage)
 	}
 	if len(pos) == 0 {
 		return fail(2, "%s: which command?\n%s", args[0], commandUsage)
@@ -196,4 +187,20 @@ func promptPassword(f *os.File, prompt io.Writer) (string, error) {
 		return "", errors.New("the passwords differ")
 	}
 	return string(a), nil
+}
+
+// parseInterspersed parses args with fs, flags before or after the
+// positional arguments, and returns the positional ones in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -34,25 +35,17 @@ func runHostkey(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	}
 	fs := flag.NewFlagSet("podboard hostkey", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	data := cmpOr(getenv("PODBOARD_DATA"), "./data")
+	data := cmp.Or(getenv("PODBOARD_DATA"), "./data")
 	fs.StringVar(&data, "data", data, "data directory (env PODBOARD_DATA)")
 	known := fs.String("known-hosts", getenv("PODBOARD_KNOWN_HOSTS"), "known_hosts file (env PODBOARD_KNOWN_HOSTS; default DIR/known_hosts)")
 	want := fs.String("fingerprint", "", "the key's SHA256 fingerprint, as ssh-keygen -lf prints it on the host")
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, hostkeyUsage)
-				return 0
-			}
-			return fail(2, "%v\n%s", err, hostkeyUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseInterspersed(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stdout, hostkeyUsage)
+		return 0
+	}
+	if err != nil {
+		return fail(2, "%v\n%s", err, hostkeyUsage)
 	}
 	if len(pos) != 2 || pos[0] != "add" {
 		return fail(2, "want: hostkey add URI\n%s", hostkeyUsage)
@@ -122,11 +115,4 @@ func sshAddr(uri string) (string, error) {
 		return "", fmt.Errorf("%q: want ssh://[user@]host[:port]", uri)
 	}
 	return t.Addr, nil
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,7 +92,7 @@ func (h *Handlers) LogsText(w http.ResponseWriter, r *http.Request) {
 		}
 		tail = n
 	}
-	stamps, err := strconv.ParseBool(cmpOr(q.Get("timestamps"), "false"))
+	stamps, err := strconv.ParseBool(cmp.Or(q.Get("timestamps"), "false"))
 	if err != nil {
 		h.fail(w, r, fmt.Errorf("%w: timestamps %q: want true or false", lifecycle.ErrInvalid, q.Get("timestamps")))
 		return
@@ -133,11 +134,4 @@ func (h *Handlers) LogsText(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("log download cut short", "container", name, "err", err)
 		fmt.Fprintf(w, "\n[podboard: the log stream broke: %v]\n", err)
 	}
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }

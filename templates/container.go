@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -129,7 +130,7 @@ func NewContainerView(c lifecycle.Container, d lifecycle.Details, detailsErr str
 		v.HealthCmd = strings.Join(d.HealthcheckConfig, " ")
 		v.HealthSummary = "not running"
 		if d.EngineState == "running" || d.EngineState == "paused" {
-			v.HealthSummary = cmpOr(d.Health, "no verdict") + fmt.Sprintf(", %d failing in a row", d.HealthFailStreak)
+			v.HealthSummary = cmp.Or(d.Health, "no verdict") + fmt.Sprintf(", %d failing in a row", d.HealthFailStreak)
 		}
 		for i := len(d.HealthLog) - 1; i >= 0; i-- { // newest first
 			h := d.HealthLog[i]
@@ -140,13 +141,6 @@ func NewContainerView(c lifecycle.Container, d lifecycle.Details, detailsErr str
 		}
 	}
 	return v
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // shortID is the 12-character form Podman's CLI prints, without the

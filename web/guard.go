@@ -43,24 +43,22 @@ const (
 	MaxBulkBody = 64 << 10
 )
 
-// limitBody refuses a body announced larger than the route's limit at once
-// and cuts one that turns out larger.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := int64(MaxBody)
-		if r.URL.Path == "/bulk" {
-			limit = MaxBulkBody
-		}
-		if r.ContentLength > limit {
-			w.Header().Set("Connection", "close")
-			http.Error(w, fmt.Sprintf("podboard: request body too large (%d bytes; the limit is %d)", r.ContentLength, limit), http.StatusRequestEntityTooLarge)
-			return
-		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-		}
-		next.ServeHTTP(w, r)
-	})
+// limitBody refuses a body announced larger than limit at once and cuts
+// one that turns out larger. Limits nest: the smallest holds.
+func limitBody(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > limit {
+				w.Header().Set("Connection", "close")
+				http.Error(w, fmt.Sprintf("podboard: request body too large (%d bytes; the limit is %d)", r.ContentLength, limit), http.StatusRequestEntityTooLarge)
+				return
+			}
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // Hosts is the Host check against DNS rebinding: a page on evil.example

@@ -41,15 +41,19 @@ func Router(s Site) (http.Handler, error) {
 	r.Use(middleware.Recoverer)
 	r.Use(requestLog(s.Log))
 	r.Use(s.Hosts.check)
-	r.Use(limitBody)
+	// The largest body any route reads, the bulk form's; every other
+	// route takes MaxBody below.
+	r.Use(limitBody(MaxBulkBody))
 	// Every action is a plain form POST, so a page on another site could
 	// submit one from the operator's browser; cross-origin POSTs are refused.
 	r.Use(cross)
 
-	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles()))
-	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	small := limitBody(MaxBody)
+	r.With(small).Handle("/static/*", http.StripPrefix("/static/", staticFiles()))
+	r.With(small).Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	r.With(s.Auth.Sessions, requireAuth(s.Auth, s.Log)).Post("/bulk", h.Bulk)
 	r.Group(func(r chi.Router) {
-		r.Use(s.Auth.Sessions)
+		r.Use(s.Auth.Sessions, small)
 		r.Get("/login", h.LoginPage)
 		r.Post("/login", h.Login)
 		r.Post("/logout", h.Logout)
@@ -57,7 +61,6 @@ func Router(s Site) (http.Handler, error) {
 			r.Use(requireAuth(s.Auth, s.Log))
 			r.Get("/", h.Index)
 			r.Get("/rows", h.Rows)
-			r.Post("/bulk", h.Bulk)
 			r.Post("/containers/{name}/dismiss", h.Dismiss)
 			r.Post("/containers/{name}/{op}", h.Action)
 			r.Get("/containers/{name}", h.Container)

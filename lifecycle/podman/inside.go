@@ -1,6 +1,7 @@
 package podman
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -77,7 +78,7 @@ func details(data *define.InspectContainerData) lifecycle.Details {
 	if n := data.NetworkSettings; n != nil {
 		for _, port := range slices.Sorted(maps.Keys(n.Ports)) {
 			for _, b := range n.Ports[port] {
-				d.Ports = append(d.Ports, fmt.Sprintf("%s:%s → %s", cmpOr(b.HostIP, "0.0.0.0"), b.HostPort, port))
+				d.Ports = append(d.Ports, fmt.Sprintf("%s:%s → %s", cmp.Or(b.HostIP, "0.0.0.0"), b.HostPort, port))
 			}
 			if len(n.Ports[port]) == 0 {
 				d.Ports = append(d.Ports, port+" (not published)")
@@ -86,16 +87,9 @@ func details(data *define.InspectContainerData) lifecycle.Details {
 		d.Networks = slices.Sorted(maps.Keys(n.Networks))
 	}
 	for _, m := range data.Mounts {
-		d.Mounts = append(d.Mounts, lifecycle.Mount{Type: m.Type, Source: cmpOr(m.Name, m.Source), Destination: m.Destination, ReadOnly: !m.RW})
+		d.Mounts = append(d.Mounts, lifecycle.Mount{Type: m.Type, Source: cmp.Or(m.Name, m.Source), Destination: m.Destination, ReadOnly: !m.RW})
 	}
 	return d
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 func restartPolicy(p define.InspectRestartPolicy) string {
@@ -148,20 +142,11 @@ func (e *Engine) Logs(ctx context.Context, name string, opts lifecycle.LogOption
 		case s := <-stderr:
 			emit(lifecycle.Stderr, s, line)
 		case err := <-done:
-			// Frames sent before it returned are still in the channels.
-			for {
-				select {
-				case s := <-stdout:
-					emit(lifecycle.Stdout, s, line)
-				case s := <-stderr:
-					emit(lifecycle.Stderr, s, line)
-				default:
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					return e.wrap("logs", name, err)
-				}
+			// The channels are unbuffered: every frame it sent was read.
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
+			return e.wrap("logs", name, err)
 		}
 	}
 }
