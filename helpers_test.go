@@ -176,7 +176,7 @@ func serveApp(t *testing.T, engine lifecycle.Engine, cfg config, logs *lockedBuf
 		w = logs
 	}
 	log := newLogger(w, cfg.logFormat, slog.LevelInfo)
-	a, err := newApp(context.Background(), cfg, engine, log)
+	a, err := newApp(context.Background(), cfg, []hostEngine{{name: lifecycle.DefaultHost, podman: podman.Redact(cfg.podman), engine: engine}}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

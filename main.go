@@ -38,15 +38,17 @@ import (
 // config is every setting, from flags with environment defaults.
 type config struct {
 	stats bool // follow the containers' CPU and memory
-	// podmanIdentity and knownHosts are how an ssh:// --podman logs in
-	// and checks the host's key.
-	podmanIdentity, knownHosts string
-	listen                     string
-	podman                     string
-	data                       string
-	scanInterval               time.Duration
-	logLevel                   string
-	logFormat                  string // text or json
+	// hosts are the Podman hosts, in the operator's order (at least one);
+	// podman is the first one's URI. knownHosts holds the keys of the
+	// ssh:// ones.
+	hosts        []hostSpec
+	knownHosts   string
+	listen       string
+	podman       string
+	data         string
+	scanInterval time.Duration
+	logLevel     string
+	logFormat    string // text or json
 
 	auth              auth.Mode
 	authProxyHeader   string
@@ -89,9 +91,17 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return def
 	}
 	fs.StringVar(&c.listen, "listen", env("PODBOARD_LISTEN", "127.0.0.1:8080"), "address to serve on (env PODBOARD_LISTEN); loopback unless you open it")
-	fs.StringVar(&c.podman, "podman", env("PODBOARD_PODMAN", defaultPodmanURI(getenv)), "Podman API URI (env PODBOARD_PODMAN, else CONTAINER_HOST)")
+	var hostArgs, identityArgs []string
+	fs.Func("podman", "a Podman API URI (unix://, tcp://, ssh://user@host[:port]/socket), or NAME=URI for one of several hosts; repeat it for each host (env PODBOARD_PODMAN, comma-separated; default CONTAINER_HOST, else the local socket)", func(s string) error {
+		hostArgs = append(hostArgs, s)
+		return nil
+	})
+	hostsFile := fs.String("hosts-file", env("PODBOARD_HOSTS_FILE", ""), "file listing the Podman hosts, one NAME=URI [identity=FILE] per line, instead of --podman (env PODBOARD_HOSTS_FILE)")
 	fs.StringVar(&c.data, "data", env("PODBOARD_DATA", "./data"), "directory for the database and the incident log (env PODBOARD_DATA)")
-	fs.StringVar(&c.podmanIdentity, "podman-identity", env("PODBOARD_PODMAN_IDENTITY", ""), "private key file that logs in to an ssh:// --podman (env PODBOARD_PODMAN_IDENTITY)")
+	fs.Func("podman-identity", "private key file that logs in to the ssh:// hosts, or NAME=FILE for one host; repeatable (env PODBOARD_PODMAN_IDENTITY, comma-separated)", func(s string) error {
+		identityArgs = append(identityArgs, s)
+		return nil
+	})
 	fs.StringVar(&c.knownHosts, "known-hosts", env("PODBOARD_KNOWN_HOSTS", ""), "known_hosts file holding an ssh:// --podman's host key (env PODBOARD_KNOWN_HOSTS; default DATA/known_hosts; add a key with podboard hostkey add)")
 	interval := env("PODBOARD_SCAN_INTERVAL", "5s")
 	fs.Func("scan-interval", "how often to scan Podman (env PODBOARD_SCAN_INTERVAL, default 5s)", func(s string) error {
@@ -134,9 +144,16 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.knownHosts == "" {
 		c.knownHosts = filepath.Join(c.data, "known_hosts")
 	}
-	if strings.HasPrefix(c.podman, "ssh://") && c.podmanIdentity == "" {
-		return c, fmt.Errorf("--podman %s needs --podman-identity FILE: podboard logs in over SSH with a key only", podman.Redact(c.podman))
+	if len(hostArgs) == 0 {
+		hostArgs = splitList(getenv("PODBOARD_PODMAN"))
 	}
+	if len(identityArgs) == 0 {
+		identityArgs = splitList(getenv("PODBOARD_PODMAN_IDENTITY"))
+	}
+	if c.hosts, err = parseHosts(hostArgs, *hostsFile, identityArgs, defaultPodmanURI(getenv)); err != nil {
+		return c, err
+	}
+	c.podman = c.hosts[0].uri
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	}
@@ -294,30 +311,83 @@ func main() {
 	}
 }
 
-// connect reaches the Podman of --podman: over SSH, with the host key
+// connect reaches the Podman of host h: over SSH, with the host key
 // checked and the identity file, for ssh://; directly otherwise.
-func connect(ctx context.Context, cfg config) (*podman.Engine, error) {
-	if strings.HasPrefix(cfg.podman, "ssh://") {
-		e, err := podman.ConnectSSH(ctx, cfg.podman, podman.SSH{
-			Identity: cfg.podmanIdentity, KnownHosts: cfg.knownHosts, SocketDir: filepath.Join(cfg.data, "run"),
+func connect(ctx context.Context, cfg config, h hostSpec) (*podman.Engine, error) {
+	if strings.HasPrefix(h.uri, "ssh://") {
+		sockets := filepath.Join(cfg.data, "run")
+		if len(cfg.hosts) > 1 {
+			sockets = filepath.Join(sockets, h.name) // a tunnel each
+		}
+		e, err := podman.ConnectSSH(ctx, h.uri, podman.SSH{
+			Identity: h.identity, KnownHosts: cfg.knownHosts, SocketDir: sockets,
 		}, 10*time.Second)
 		if errors.Is(err, sshtunnel.ErrUnknownHostKey) || errors.Is(err, sshtunnel.ErrHostKeyChanged) {
 			return nil, err // it says what to do
 		}
 		if err != nil {
 			socket := "the socket the URI names"
-			if t, perr := sshtunnel.ParseTarget(cfg.podman); perr == nil {
+			if t, perr := sshtunnel.ParseTarget(h.uri); perr == nil {
 				socket = t.Socket
 			}
 			return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys, and that Podman's API listens on %s", err, socket)
 		}
 		return e, nil
 	}
-	e, err := podman.Connect(ctx, cfg.podman, 10*time.Second)
+	e, err := podman.Connect(ctx, h.uri, 10*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(cfg.podman))
+		return nil, fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(h.uri))
 	}
 	return e, nil
+}
+
+// firstConnectWait is how long a dashboard of several hosts waits, at
+// start, for the hosts' first attempts to connect.
+const firstConnectWait = 2 * time.Second
+
+// hostEngine is one host's name, URI (redacted) and engine.
+type hostEngine struct {
+	name, podman string
+	engine       lifecycle.Engine
+}
+
+// connectAll reaches the hosts. One host must answer at start: the
+// dashboard exits with what to do when it does not. Of several, each
+// connects in the background and again with a growing delay until it
+// works, so that a host that is down never keeps the others from
+// working; its banner says why meanwhile. closeAll ends the connections.
+func connectAll(ctx, bg context.Context, cfg config, log *slog.Logger) (engines []hostEngine, closeAll func(), err error) {
+	if len(cfg.hosts) == 1 {
+		h := cfg.hosts[0]
+		e, err := connect(ctx, cfg, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []hostEngine{{h.name, podman.Redact(h.uri), e}}, func() { e.Close() }, nil
+	}
+	var redials []*podman.Redial
+	for _, h := range cfg.hosts {
+		r := podman.NewRedial(h.uri, func(ctx context.Context) (*podman.Engine, error) { return connect(ctx, cfg, h) }, log.With("host", h.name))
+		go r.Keep(bg)
+		redials = append(redials, r)
+		engines = append(engines, hostEngine{h.name, r.URI(), r})
+	}
+	// The first scans are better for the first attempts' reasons: wait
+	// for them, a little.
+	wait := time.NewTimer(firstConnectWait)
+	defer wait.Stop()
+	for _, r := range redials {
+		select {
+		case <-r.Tried():
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+	}
+	return engines, func() {
+		for _, r := range redials {
+			r.Close()
+		}
+	}, nil
 }
 
 func run(cfg config) error {
@@ -330,11 +400,13 @@ func run(cfg config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	engine, err := connect(ctx, cfg)
+	bg, cancelConnects := context.WithCancel(context.Background())
+	defer cancelConnects()
+	engines, closeAll, err := connectAll(ctx, bg, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer engine.Close()
+	defer closeAll()
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
@@ -346,7 +418,7 @@ func run(cfg config) error {
 			return fmt.Errorf("--metrics-listen: %w", err)
 		}
 	}
-	a, err := newApp(ctx, cfg, engine, log)
+	a, err := newApp(ctx, cfg, engines, log)
 	if err != nil {
 		ln.Close()
 		if mln != nil {
@@ -368,7 +440,15 @@ func run(cfg config) error {
 	} else {
 		go func() { serveErr <- a.srv.Serve(ln) }()
 	}
-	log.Info("podboard serving", "url", scheme+"://"+ln.Addr().String(), "auth", cfg.auth, "podman", podman.Redact(cfg.podman), "data", cfg.data, "incident_log", a.incidents.Path())
+	var uris []string
+	for _, e := range engines {
+		uris = append(uris, e.name+"="+e.podman)
+	}
+	podmans := podman.Redact(cfg.podman)
+	if len(engines) > 1 {
+		podmans = strings.Join(uris, " ")
+	}
+	log.Info("podboard serving", "url", scheme+"://"+ln.Addr().String(), "auth", cfg.auth, "podman", podmans, "data", cfg.data, "incident_log", a.incidents.Path())
 
 	select {
 	case err := <-serveErr:
@@ -378,7 +458,7 @@ func run(cfg config) error {
 	stop() // a second signal now ends the process at once
 	log.Info("shutting down")
 	a.shutdown()
-	return waitForJobs(a.manager, log)
+	return waitForJobs(a.fleet, log)
 }
 
 // app is the dashboard wired together, without its listener, so that tests
@@ -390,17 +470,20 @@ type app struct {
 	auth      *auth.Auth
 	incidents *lifecycle.IncidentLog
 	hub       *web.Hub
-	manager   *lifecycle.Manager
+	fleet     *lifecycle.Fleet
+	manager   *lifecycle.Manager // the first host's
 	srv       *http.Server
 	cancelBG  context.CancelFunc
+	engines   []hostEngine
 
 	metrics    *metrics.Metrics // nil without --metrics-listen
 	metricsSrv *http.Server
 }
 
 // newApp opens the data directory, recovers operations an earlier process
-// left behind, runs a first scan and starts the periodic scan.
-func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.Logger) (*app, error) {
+// left behind, runs a first scan of each host and starts the periodic
+// scans: a manager for each of engines, on its own.
+func newApp(ctx context.Context, cfg config, engines []hostEngine, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -420,19 +503,33 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	}
 	a.hub = web.NewHub(log)
 	observer := a.newMetrics(cfg)
-	a.manager = lifecycle.NewManager(lifecycle.Config{
-		Store: a.store, Engine: engine, Notifier: a.hub, Observer: observer, Incident: a.incidents, Logger: log,
-		OpGrace: cfg.opGrace, StartTimeout: cfg.startTimeout,
-	})
-	// Before the manager's first event: the hub's goroutine reads them
-	// from then on.
-	a.hub.Logs, a.hub.Usage = a.manager.Logs, a.manager.Usage
-	if jobs, err := a.manager.Recover(ctx); err != nil {
+	several := len(engines) > 1
+	var managers []*lifecycle.Manager
+	uris := map[string]string{}
+	for _, e := range engines {
+		managers = append(managers, lifecycle.NewManager(lifecycle.Config{
+			Store: a.store.Host(e.name), Engine: e.engine, Notifier: a.hub, Observer: observer, Incident: a.incidents, Logger: log,
+			OpGrace: cfg.opGrace, StartTimeout: cfg.startTimeout, Host: e.name, Named: several,
+		}))
+		uris[e.name] = e.podman
+	}
+	if a.fleet, err = lifecycle.NewFleet(managers...); err != nil {
 		a.close()
 		return nil, err
-	} else if len(jobs) > 0 {
-		log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs))
 	}
+	a.manager = managers[0]
+	// Before the managers' first event: the hub's goroutine reads them
+	// from then on.
+	a.hub.Logs, a.hub.Usage, a.hub.HostURIs = a.fleet.Logs, a.fleet.Usage, uris
+	for _, m := range managers {
+		if jobs, err := m.Recover(ctx); err != nil {
+			a.close()
+			return nil, err
+		} else if len(jobs) > 0 {
+			log.Warn("recovered operations interrupted by an earlier stop", "count", len(jobs), "host", m.Host())
+		}
+	}
+	a.engines = engines
 	if _, err := a.manager.PruneHistory(ctx, cfg.historyKeep); err != nil {
 		log.Error("job history not pruned; trying again in a day", "err", err)
 	}
@@ -442,10 +539,12 @@ func newApp(ctx context.Context, cfg config, engine lifecycle.Engine, log *slog.
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
-	go a.manager.Run(bg, cfg.scanInterval)
-	if cfg.stats {
-		go a.manager.WatchStats(bg, statsInterval)
-	}
+	a.fleet.Each(func(m *lifecycle.Manager) {
+		go m.Run(bg, cfg.scanInterval)
+		if cfg.stats {
+			go m.WatchStats(bg, statsInterval)
+		}
+	})
 	go a.manager.PruneHistoryEvery(bg, cfg.historyKeep, 24*time.Hour)
 	go a.hub.Heartbeat(bg, 15*time.Second)
 	go a.hub.WatchSessions(bg, sessionCheck, a.auth.Live)
@@ -479,9 +578,12 @@ func (a *app) serveWith(ctx context.Context, cfg config) error {
 	a.hub.MaxFeeds, a.hub.MaxFeedsPerClient = cfg.maxFeeds, cfg.maxFeedsPerClient
 	proxies := cfg.trustedProxies
 	a.hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
-	h := handlers.New(handlers.Config{
-		Lifecycle: a.manager, Auth: a.auth, EndFeeds: a.hub.EndSession, Podman: podman.Redact(cfg.podman), Log: a.log,
-	})
+	var podmans []handlers.Host
+	for _, e := range a.engines {
+		m, _ := a.fleet.Manager(e.name)
+		podmans = append(podmans, handlers.Host{Name: e.name, Podman: e.podman, Lifecycle: m})
+	}
+	h := handlers.New(handlers.Config{Hosts: podmans, Auth: a.auth, EndFeeds: a.hub.EndSession, Log: a.log})
 	router, err := web.Router(web.Site{
 		Handlers: h, Hub: a.hub, Auth: a.auth, Hosts: hosts, TrustedOrigins: cfg.trustedOrigins, Log: a.log,
 	})
@@ -571,7 +673,7 @@ func lockDataDir(dir string) (*os.File, error) {
 // with them anyway, and waiting means their outcome is recorded. A second
 // signal exits at once; the next start marks those operations interrupted
 // and takes their state from Podman.
-func waitForJobs(m *lifecycle.Manager, log *slog.Logger) error {
+func waitForJobs(m *lifecycle.Fleet, log *slog.Logger) error {
 	jobs := m.Running()
 	if len(jobs) == 0 {
 		return nil

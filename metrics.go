@@ -19,7 +19,13 @@ func (a *app) newMetrics(cfg config) lifecycle.Observer {
 		return nil
 	}
 	v, rev := buildVersion()
-	a.metrics = metrics.New(metrics.Config{Feeds: a.hub.Feeds, Containers: a.store.Containers, Log: a.log, Version: v, Revision: rev})
+	// Read at scrape time, once the fleet exists: every host's rows.
+	containers := func(ctx context.Context) ([]lifecycle.Container, error) { return a.fleet.Containers(ctx) }
+	var hosts []string
+	for _, h := range cfg.hosts {
+		hosts = append(hosts, h.name)
+	}
+	a.metrics = metrics.New(metrics.Config{Hosts: hosts, Feeds: a.hub.Feeds, Containers: containers, Log: a.log, Version: v, Revision: rev})
 	a.metricsSrv = &http.Server{
 		Handler:           a.metrics.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

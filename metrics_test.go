@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"podboard/lifecycle"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,13 +256,15 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 }
 
 // metricSeries is the series of name with exactly the label pairs given
-// ("op", "stop", …).
+// ("op", "stop", …); a series of a host is the local host's unless the
+// pairs name one.
 func metricSeries(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels ...string) *dto.Metric {
 	t.Helper()
 	f, ok := fams[name]
 	if !ok {
 		t.Fatalf("no metric %s", name)
 	}
+	labels = withHost(f, labels)
 next:
 	for _, m := range f.GetMetric() {
 		if len(m.GetLabel())*2 != len(labels) && name != "podboard_build_info" {
@@ -275,6 +279,15 @@ next:
 	}
 	t.Fatalf("no series %s%v", name, labels)
 	return nil
+}
+
+// withHost is labels with the host "local" when the series of f have a
+// host and labels name none.
+func withHost(f *dto.MetricFamily, labels []string) []string {
+	if ms := f.GetMetric(); len(ms) == 0 || !slices.ContainsFunc(ms[0].GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == "host" }) || slices.Contains(labels, "host") {
+		return labels
+	}
+	return append([]string{"host", lifecycle.DefaultHost}, labels...)
 }
 
 func hasLabel(m *dto.Metric, name, value string) bool {

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"podboard/lifecycle"
 )
 
 //go:embed migrations/*.sql
@@ -38,8 +40,8 @@ type DB struct {
 }
 
 // DefaultHost is the host of a dashboard of one Podman, and of every row
-// stored before rows had a host.
-const DefaultHost = "local"
+// stored before there were hosts.
+const DefaultHost = lifecycle.DefaultHost
 
 // Host is the database for the containers and jobs of the named host. It
 // shares db's connections: close db only.

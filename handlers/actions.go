@@ -19,6 +19,11 @@ import (
 // that Podman, busy with earlier clicks, never competes with this answer.
 func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
+	hst, err := h.hostOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	op, err := lifecycle.ParseOp(chi.URLParam(r, "op"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -29,15 +34,15 @@ func (h *Handlers) Action(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, run, err := h.lc.BeginWith(r.Context(), name, op, origin(r), opts)
+	c, run, err := hst.Lifecycle.BeginWith(r.Context(), name, op, origin(r), opts)
 	if err != nil {
-		h.refuse(w, r, op, c, err)
+		h.refuse(w, r, hst, op, c, err)
 		return
 	}
 	// However the answer goes (the client may have gone), the operation
 	// that is stored as begun must run.
 	defer run()
-	h.answer(w, r, http.StatusAccepted, c)
+	h.answer(w, r, hst, http.StatusAccepted, c)
 	_ = http.NewResponseController(w).Flush()
 }
 
@@ -60,12 +65,12 @@ func options(r *http.Request) (lifecycle.Options, error) {
 
 // answer shows c after a request changed it: htmx gets the row, a script
 // JSON with jsonStatus, a plain form a redirect to the page.
-func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, jsonStatus int, c lifecycle.Container) {
+func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, hst *Host, jsonStatus int, c lifecycle.Container) {
 	switch {
 	case wantsJSON(r):
 		writeJSON(w, jsonStatus, toAPI(c, h.now()))
 	case isHTMX(r):
-		render(w, r, http.StatusOK, templates.RowItem(h.row(c, h.now()), false))
+		render(w, r, http.StatusOK, templates.RowItem(h.row(hst, c, h.now()), false))
 	default:
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}
@@ -74,7 +79,7 @@ func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, jsonStatus int
 // refuse answers an operation that did not start. When the container
 // exists (busy, wrong state), htmx gets its current row with the reason, so
 // the clicked row shows the truth; every other failure goes to fail.
-func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, op lifecycle.Op, c lifecycle.Container, err error) {
+func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, hst *Host, op lifecycle.Op, c lifecycle.Container, err error) {
 	if c.Name == "" || !(errors.Is(err, lifecycle.ErrBusy) || errors.Is(err, lifecycle.ErrState)) {
 		h.fail(w, r, err)
 		return
@@ -82,13 +87,13 @@ func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, op lifecycle.O
 	status, _ := classify(err)
 	// No job was made: job is null, so that every operation line has the
 	// same fields.
-	h.log.Info("operation refused", "op", op, "container", c.Name, "job", nil, "user", origin(r), "status", status, "err", err)
+	h.log.Info("operation refused", "op", op, "container", c.Name, "job", nil, "user", origin(r), "status", status, "err", err, "host", hst.Name)
 	switch {
 	case wantsJSON(r):
 		_, title := classify(err)
 		writeJSON(w, status, apiError{Error: title + ": " + message(err), Container: ptr(toAPI(c, h.now()))})
 	case isHTMX(r):
-		row := h.row(c, h.now())
+		row := h.row(hst, c, h.now())
 		row.Notice = message(err)
 		render(w, r, status, templates.RowItem(row, false))
 	default:
@@ -101,10 +106,15 @@ func ptr[T any](v T) *T { return &v }
 // Dismiss clears the failure shown on a container: POST
 // /containers/{name}/dismiss.
 func (h *Handlers) Dismiss(w http.ResponseWriter, r *http.Request) {
-	c, err := h.lc.Dismiss(r.Context(), chi.URLParam(r, "name"))
+	hst, err := h.hostOf(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.answer(w, r, http.StatusOK, c)
+	c, err := hst.Lifecycle.Dismiss(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.answer(w, r, hst, http.StatusOK, c)
 }

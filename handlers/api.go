@@ -66,18 +66,31 @@ func toAPI(c lifecycle.Container, now time.Time) apiContainer {
 	return a
 }
 
-// APIContainers serves GET /api/containers: every container as JSON.
+// APIContainers serves GET /api/containers: every container of every
+// host as JSON, host by host in the operator's order; ?host=NAME keeps
+// one host's.
 func (h *Handlers) APIContainers(w http.ResponseWriter, r *http.Request) {
-	cs, err := h.lc.Containers(r.Context())
-	if err != nil {
-		r.Header.Set("Accept", "application/json")
-		h.fail(w, r, err)
-		return
+	r.Header.Set("Accept", "application/json") // errors too
+	hosts := h.hosts
+	if name := r.URL.Query().Get("host"); name != "" {
+		hst, err := h.host(name)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		hosts = []Host{*hst}
 	}
 	now := h.now()
-	out := make([]apiContainer, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, toAPI(c, now))
+	out := []apiContainer{}
+	for _, hst := range hosts {
+		cs, err := hst.Lifecycle.Containers(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, c := range cs {
+			out = append(out, toAPI(c, now))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

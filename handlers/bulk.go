@@ -55,7 +55,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	begun, run, err := h.lc.BeginEach(r.Context(), r.PostForm["name"], op, origin(r), opts)
+	begun, run, err := h.beginEach(r.Context(), r.PostForm["name"], op, origin(r), opts)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -94,7 +94,11 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 			if b.Container.Name == "" {
 				continue
 			}
-			row := h.row(b.Container, now)
+			hst, err := h.host(b.Container.Host)
+			if !h.several() || err != nil {
+				hst = &h.hosts[0]
+			}
+			row := h.row(hst, b.Container, now)
 			if b.Err != nil {
 				row.Notice = message(b.Err)
 			}

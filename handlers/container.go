@@ -23,32 +23,33 @@ const containerJobs = 50
 // says why the details are missing.
 func (h *Handlers) Container(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
-	c, err := h.container(r, name)
+	hst, c, err := h.container(r, name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d, err := h.lc.Details(r.Context(), name)
+	d, err := hst.Lifecycle.Details(r.Context(), name)
 	detailsErr := ""
 	switch {
 	case errors.Is(err, lifecycle.ErrNotFound):
 		h.fail(w, r, err) // gone from Podman since the last scan
 		return
 	case err != nil:
-		h.log.Info("container details unavailable", "container", name, "err", err)
+		h.log.Info("container details unavailable", "container", name, "host", hst.Name, "err", err)
 		_, title := classify(err)
 		detailsErr = title + ": " + message(err) + ". The row, its actions and its history are the dashboard's own; reload for the details."
 	}
-	jobs, err := h.lc.Jobs(r.Context(), name, containerJobs)
+	jobs, err := hst.Lifecycle.Jobs(r.Context(), name, containerJobs)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	now := h.now()
-	v := templates.NewContainerView(c, d, detailsErr, jobs, now)
-	v.Row = h.row(c, now)
-	v.Podman, v.User = h.podman, user(r.Context())
-	if err := h.lc.ScanError(); err != nil {
+	v := templates.NewContainerView(c, h.row(hst, c, now), d, detailsErr, jobs, now)
+	v.Podman, v.User = hst.Podman, user(r.Context())
+	if h.several() {
+		v.Host = ptr(hst.state(now))
+	} else if err := hst.Lifecycle.ScanError(); err != nil {
 		v.ScanErr = err.Error()
 	}
 	render(w, r, http.StatusOK, templates.ContainerPage(v))
@@ -57,20 +58,25 @@ func (h *Handlers) Container(w http.ResponseWriter, r *http.Request) {
 // Row serves one container's row alone: GET /containers/{name}/row, which
 // a container's page fetches after its live connection came back.
 func (h *Handlers) Row(w http.ResponseWriter, r *http.Request) {
-	c, err := h.container(r, chi.URLParam(r, "name"))
+	hst, c, err := h.container(r, chi.URLParam(r, "name"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	render(w, r, http.StatusOK, templates.RowItem(h.row(c, h.now()), false))
+	render(w, r, http.StatusOK, templates.RowItem(h.row(hst, c, h.now()), false))
 }
 
 // container is the stored row of the container a URL names.
-func (h *Handlers) container(r *http.Request, name string) (lifecycle.Container, error) {
-	if err := lifecycle.ValidateName(name); err != nil {
-		return lifecycle.Container{}, err
+func (h *Handlers) container(r *http.Request, name string) (*Host, lifecycle.Container, error) {
+	hst, err := h.hostOf(r)
+	if err != nil {
+		return nil, lifecycle.Container{}, err
 	}
-	return h.lc.Container(r.Context(), name)
+	if err := lifecycle.ValidateName(name); err != nil {
+		return nil, lifecycle.Container{}, err
+	}
+	c, err := hst.Lifecycle.Container(r.Context(), name)
+	return hst, c, err
 }
 
 // maxLogTail bounds ?tail=N; "all" has no bound.
@@ -97,7 +103,8 @@ func (h *Handlers) LogsText(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: timestamps %q: want true or false", lifecycle.ErrInvalid, q.Get("timestamps")))
 		return
 	}
-	if _, err := h.container(r, name); err != nil {
+	hst, _, err := h.container(r, name)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -115,7 +122,7 @@ func (h *Handlers) LogsText(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n := 0
-	err = h.lc.Logs(r.Context(), name, lifecycle.LogOptions{Tail: tail}, func(l lifecycle.LogLine) {
+	err = hst.Lifecycle.Logs(r.Context(), name, lifecycle.LogOptions{Tail: tail}, func(l lifecycle.LogLine) {
 		start()
 		if stamps && !l.Time.IsZero() {
 			fmt.Fprint(w, l.Time.Format(time.RFC3339Nano), " ")

@@ -74,7 +74,7 @@ func (h *Handlers) failPage(w http.ResponseWriter, r *http.Request, status int, 
 	if status == http.StatusInternalServerError {
 		msg = "See the dashboard's log for details."
 	}
-	p, perr := h.page(r.Context(), &templates.Flash{Kind: "error", Title: title + ":", Message: msg}, "")
+	p, perr := h.page(r.Context(), &templates.Flash{Kind: "error", Title: title + ":", Message: msg}, "", "")
 	if perr != nil {
 		h.log.Error("render error page", "err", perr)
 		http.Error(w, title+": "+msg, status)

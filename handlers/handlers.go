@@ -36,6 +36,9 @@ type Lifecycle interface {
 	Usage(name string) (lifecycle.Usage, bool)
 	Logs(ctx context.Context, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
 	ScanError() error
+	// Unreachable is why the scans fail and since when; nil when the last
+	// one worked.
+	Unreachable() (error, time.Time)
 }
 
 // Auth is what the handlers need of the authentication.
@@ -52,6 +55,9 @@ type Auth interface {
 
 // Config is what the handlers are built from.
 type Config struct {
+	// Hosts are the Podman hosts, in the operator's order; with none,
+	// Lifecycle and Podman are the one host, DefaultHost.
+	Hosts     []Host
 	Lifecycle Lifecycle
 	Auth      Auth
 	// EndFeeds ends the live feeds of a session that was ended.
@@ -62,7 +68,7 @@ type Config struct {
 
 // Handlers serves the dashboard's pages, fragments and API.
 type Handlers struct {
-	lc       Lifecycle
+	hosts    []Host // at least one
 	auth     Auth
 	endFeeds func(string)
 	log      *slog.Logger
@@ -79,7 +85,10 @@ func New(c Config) *Handlers {
 	if c.EndFeeds == nil {
 		c.EndFeeds = func(string) {}
 	}
-	return &Handlers{lc: c.Lifecycle, auth: c.Auth, endFeeds: c.EndFeeds, log: c.Log, podman: c.Podman, now: time.Now}
+	if len(c.Hosts) == 0 {
+		c.Hosts = []Host{{Name: lifecycle.DefaultHost, Podman: c.Podman, Lifecycle: c.Lifecycle}}
+	}
+	return &Handlers{hosts: c.Hosts, auth: c.Auth, endFeeds: c.EndFeeds, log: c.Log, podman: c.Hosts[0].Podman, now: time.Now}
 }
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
@@ -112,30 +121,51 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	}
 }
 
-// page is the dashboard with flash on top, showing the view show.
-func (h *Handlers) page(ctx context.Context, flash *templates.Flash, show string) (templates.Page, error) {
-	cs, err := h.lc.Containers(ctx)
+// page is the dashboard with flash on top, showing the view show of the
+// host filter ("" for every host).
+func (h *Handlers) page(ctx context.Context, flash *templates.Flash, show, filter string) (templates.Page, error) {
+	now := h.now()
+	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx), Show: show, HostFilter: filter}
+	if h.several() {
+		groups, err := h.groups(ctx, filter, now)
+		if err != nil {
+			return templates.Page{}, err
+		}
+		for _, g := range groups {
+			for _, r := range g.Rows {
+				if r.Health == lifecycle.Unhealthy && !g.Hidden {
+					p.Unhealthy++
+				}
+			}
+		}
+		p.Groups = groups
+		return p, nil
+	}
+	hst := &h.hosts[0]
+	cs, err := hst.Lifecycle.Containers(ctx)
 	if err != nil {
 		return templates.Page{}, err
 	}
-	now := h.now()
-	p := templates.Page{Flash: flash, Podman: h.podman, User: user(ctx), Show: show}
 	for _, c := range cs {
-		row := h.row(c, now)
+		row := h.rowOn(hst, c, now, "")
 		if row.Health == lifecycle.Unhealthy {
 			p.Unhealthy++
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	if err := h.lc.ScanError(); err != nil {
+	if err := hst.Lifecycle.ScanError(); err != nil {
 		p.ScanErr = err.Error()
 	}
 	return p, nil
 }
 
-// row is c's row as of now, with its usage.
-func (h *Handlers) row(c lifecycle.Container, now time.Time) templates.Row {
-	return templates.NewRow(c, now).WithUsage(h.lc.Usage(c.Name))
+// row is c's row on hst as of now, with its usage and its host's state.
+func (h *Handlers) row(hst *Host, c lifecycle.Container, now time.Time) templates.Row {
+	down := ""
+	if h.several() {
+		down = hst.state(now).Down
+	}
+	return h.rowOn(hst, c, now, down)
 }
 
 // Index serves the dashboard page, rendered from the database so that a
@@ -147,6 +177,13 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: unknown view %q (want unhealthy, running, stopped or busy)", lifecycle.ErrInvalid, show))
 		return
 	}
+	filter := r.URL.Query().Get("host")
+	if filter != "" {
+		if _, err := h.host(filter); err != nil {
+			h.fail(w, r, fmt.Errorf("%w: unknown host filter: %v", lifecycle.ErrInvalid, err))
+			return
+		}
+	}
 	var flash *templates.Flash
 	summary, kept := templates.Bulk{}, false
 	if id := r.URL.Query().Get("bulk"); id != "" {
@@ -154,7 +191,7 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 			flash = &templates.Flash{Kind: "info", Title: "That bulk action's summary is gone:", Message: "it is kept for 10 minutes. The rows show what became of each container."}
 		}
 	}
-	p, err := h.page(r.Context(), flash, show)
+	p, err := h.page(r.Context(), flash, show, filter)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -168,9 +205,13 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 // Rows serves the table body alone: the page fetches it after its live
 // connection came back, since changes made meanwhile were not pushed to it.
 func (h *Handlers) Rows(w http.ResponseWriter, r *http.Request) {
-	p, err := h.page(r.Context(), nil, "")
+	p, err := h.page(r.Context(), nil, "", "")
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if p.Groups != nil {
+		render(w, r, http.StatusOK, templates.HostRows(p.Groups, ""))
 		return
 	}
 	render(w, r, http.StatusOK, templates.Rows(p.Rows, ""))

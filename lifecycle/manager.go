@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,12 +32,15 @@ type Manager struct {
 
 	observe Observer // told of operations and scans, for metrics
 
+	host  string // the host this manager runs (Config.Host)
+	named bool   // incident lines and logs name the host
+
 	lookupTimeout time.Duration
 	scanTimeout   time.Duration
 	opGrace       time.Duration
 	startTimeout  time.Duration
 
-	scanErr   atomic.Pointer[error]
+	scanErr   atomic.Pointer[scanFailure]
 	healthSeq atomic.Int64
 	usage     usage
 
@@ -63,6 +67,12 @@ type Config struct {
 	Incident *IncidentLog // nil: no incident log
 	Logger   *slog.Logger // nil: slog.Default()
 	Now      func() time.Time
+
+	// Host names the Podman host this manager runs, as the store keys its
+	// rows; "" is DefaultHost. Named says the dashboard has several: the
+	// incident lines and the log lines then name the host.
+	Host  string
+	Named bool
 
 	// LookupTimeout bounds the engine call made when an operation names a
 	// container the dashboard has not scanned yet, which the operator's
@@ -92,6 +102,8 @@ func NewManager(cfg Config) *Manager {
 		scanTimeout:   cfg.ScanTimeout,
 		opGrace:       cfg.OpGrace,
 		startTimeout:  cfg.StartTimeout,
+		host:          cmp.Or(cfg.Host, DefaultHost),
+		named:         cfg.Named,
 	}
 	if m.notify == nil {
 		m.notify = NotifierFunc(func(Event) {})
@@ -101,6 +113,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if m.log == nil {
 		m.log = slog.Default()
+	}
+	if m.named {
+		m.log = m.log.With("host", m.host)
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -429,10 +444,16 @@ func (m *Manager) record(now time.Time, op Op, what, name, detail string) {
 	if m.incid == nil {
 		return
 	}
+	if m.named {
+		name = m.host + "/" + name
+	}
 	if err := m.incid.record(now, op, what, name, detail); err != nil {
 		m.log.Error("incident log", "err", err)
 	}
 }
+
+// Host is the name of the Podman host this manager runs.
+func (m *Manager) Host() string { return m.host }
 
 // Running returns the jobs this process is running now.
 func (m *Manager) Running() []Job {

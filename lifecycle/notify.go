@@ -1,5 +1,7 @@
 package lifecycle
 
+import "time"
+
 // Event says that a container's row changed, so every open page can show it.
 type Event struct {
 	// Kind says what the change did to the row: Insert (a container the
@@ -37,10 +39,13 @@ func changed(kind WriteKind, c Container) Event {
 // Removed reports whether the event deletes the container's row.
 func (e Event) Removed() bool { return e.Kind == Delete }
 
-// Health is whether the dashboard can read the engine.
+// Health is whether the dashboard can read a host's engine.
 type Health struct {
-	// ScanErr is why the last scan failed, "" when it worked.
+	Host string // the host whose scans these are
+	// ScanErr is why the last scan failed, "" when it worked; Since is
+	// when the scans began to fail.
 	ScanErr string
+	Since   time.Time
 }
 
 // Notifier carries events to the pages. Notify is called without any lock

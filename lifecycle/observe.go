@@ -27,6 +27,7 @@ type Observer interface {
 
 // ScanReport is what one scan did.
 type ScanReport struct {
+	Host   string // the host scanned
 	Took   time.Duration
 	Result ScanResult
 	// Err is why the scan failed, nil when it worked.

@@ -26,34 +26,58 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	began := time.Now()
 	res, listed, err := m.scan(ctx)
 	if err == nil || ctx.Err() == nil {
-		m.observe.ScanDone(ScanReport{Took: time.Since(began), Result: res, Err: err, Listed: listed})
+		m.observe.ScanDone(ScanReport{Host: m.host, Took: time.Since(began), Result: res, Err: err, Listed: listed})
 	}
-	var next *error
+	var next *scanFailure
+	prev := m.scanErr.Load()
 	if err != nil {
-		next = &err
+		next = &scanFailure{err: err, since: m.now()}
+		if prev != nil {
+			next.since = prev.since // failing since the first failure
+		}
 	}
-	prev := m.scanErr.Swap(next)
+	m.scanErr.Store(next)
 	// Pages hear when the scan starts failing, when its reason changes and
 	// when it works again.
-	if msg := errText(next); msg != errText(prev) {
-		m.notify.Notify(Event{Health: &Health{ScanErr: msg}, Seq: m.healthSeq.Add(1)})
+	if msg := next.text(); msg != prev.text() {
+		h := &Health{Host: m.host, ScanErr: msg}
+		if next != nil {
+			h.Since = next.since
+		}
+		m.notify.Notify(Event{Health: h, Seq: m.healthSeq.Add(1)})
 	}
 	return res, err
 }
 
-func errText(err *error) string {
-	if err == nil {
+// scanFailure is why the scans fail, and since when they do.
+type scanFailure struct {
+	err   error
+	since time.Time
+}
+
+func (f *scanFailure) text() string {
+	if f == nil {
 		return ""
 	}
-	return (*err).Error()
+	return f.err.Error()
 }
 
 // ScanError is why the last scan failed, nil when it worked.
 func (m *Manager) ScanError() error {
-	if p := m.scanErr.Load(); p != nil {
-		return *p
+	if f := m.scanErr.Load(); f != nil {
+		return f.err
 	}
 	return nil
+}
+
+// Unreachable is the engine's state as the scans see it: why the last
+// scan failed and since when they have failed, or nil and the zero time
+// when the last one worked.
+func (m *Manager) Unreachable() (err error, since time.Time) {
+	if f := m.scanErr.Load(); f != nil {
+		return f.err, f.since
+	}
+	return nil, time.Time{}
 }
 
 func (m *Manager) scan(ctx context.Context) (res ScanResult, listed bool, err error) {

@@ -10,6 +10,7 @@ import (
 // Usage is what a running container uses of the machine, as Podman's
 // stats report it.
 type Usage struct {
+	Host     string // the host of the container, as Container.Host
 	Name     string
 	CPU      float64 // percent of one CPU over the last interval
 	MemUsed  uint64  // bytes
@@ -69,13 +70,14 @@ func (m *Manager) applyUsage(report []Usage) []Usage {
 		if ok && !noticeable(old, u) {
 			continue
 		}
+		u.Host = m.host
 		m.usage.shown[u.Name] = u
 		changed = append(changed, u)
 	}
 	for name := range m.usage.shown {
 		if !seen[name] {
 			delete(m.usage.shown, name)
-			changed = append(changed, Usage{Name: name, Gone: true})
+			changed = append(changed, Usage{Host: m.host, Name: name, Gone: true})
 		}
 	}
 	return changed

@@ -29,7 +29,10 @@ type ContainerView struct {
 
 	Jobs []JobRow
 
-	ScanErr            string // why the last scan failed, "" when it worked
+	ScanErr string // why the last scan failed, "" when it worked
+	// Host is the container's host on a dashboard of several, whose
+	// banner the page shows instead of ScanErr's; nil on one of one.
+	Host               *HostState
 	EventsURL, LogsURL string
 	LogTail, LogKeep   string
 	Podman             string
@@ -55,20 +58,24 @@ const (
 	LogKeep = 2000
 )
 
-// NewContainerView builds the page of c from Podman's details d (or the
-// reason they are missing) and its operations.
-func NewContainerView(c lifecycle.Container, d lifecycle.Details, detailsErr string, jobs []lifecycle.Job, now time.Time) ContainerView {
+// NewContainerView builds the page of c, whose row is row, from Podman's
+// details d (or the reason they are missing) and its operations.
+func NewContainerView(c lifecycle.Container, row Row, d lifecycle.Details, detailsErr string, jobs []lifecycle.Job, now time.Time) ContainerView {
+	events := "/events?stream=containers&logs=" + c.Name
+	if row.Host != "" {
+		events += "&host=" + row.Host
+	}
 	v := ContainerView{
 		Name:       c.Name,
-		Row:        NewRow(c, now),
+		Row:        row,
 		DetailsErr: detailsErr,
-		EventsURL:  "/events?stream=containers&logs=" + c.Name,
-		LogsURL:    "/containers/" + c.Name + "/logs.txt?tail=all",
+		EventsURL:  events,
+		LogsURL:    ContainerPath(row.Host, c.Name) + "/logs.txt?tail=all",
 		LogTail:    strconv.Itoa(LogTail),
 		LogKeep:    strconv.Itoa(LogKeep),
 	}
 	for _, j := range jobs {
-		v.Jobs = append(v.Jobs, NewJobRow(j, now))
+		v.Jobs = append(v.Jobs, NewJobRow(j, now, row.Host != ""))
 	}
 	if detailsErr != "" {
 		return v

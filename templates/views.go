@@ -16,6 +16,15 @@ import (
 
 // Row is one container as the table shows it.
 type Row struct {
+	// Host is the container's host on a dashboard of several, "" on one
+	// of one host: the ids and URLs then name the container alone, as
+	// they always have.
+	Host string
+	// Key names the container across hosts: its name, or "name@host" on
+	// a dashboard of several (Podman names have no '@'). The row's ids
+	// are made from it. Select is the value its checkbox gives the bulk
+	// form: the name, or "host/name".
+	Key, Select  string
 	Name         string
 	Image        string
 	State        string // the dashboard's state word, for data attributes and tests
@@ -81,6 +90,11 @@ type Row struct {
 	// and may arrive in either order).
 	Version string
 
+	// HostDown marks the row while its host is unreachable ("host
+	// unreachable since 17:02:03"); the page keeps it current from the
+	// host's header.
+	HostDown string
+
 	Error      string // the last failure, in full
 	ErrorShort string // the same trimmed to something readable in a row
 	Notice     string // a one-off message for this answer, such as "already stopping"
@@ -100,14 +114,50 @@ type Action struct {
 	Pending string
 }
 
-// RowID is the element id of a container's row.
-func RowID(name string) string { return "row-" + name }
+// RowID is the element id of a container's row, by its Key.
+func RowID(key string) string { return "row-" + key }
 
 // ControlID is the element id of one of the focusable controls of a
-// container's row. Podman names are made of letters, digits, '_', '.' and
-// '-', so the ':' separates the name from the control: no id of one
-// container can be an id of another, nor a row's id.
-func ControlID(name, control string) string { return RowID(name) + ":" + control }
+// container's row, by its Key. Podman names are made of letters, digits,
+// '_', '.' and '-', and host names of lowercase letters, digits and '-',
+// so the ':' separates the key from the control: no id of one container
+// can be an id of another, nor a row's id.
+func ControlID(key, control string) string { return RowID(key) + ":" + control }
+
+// Key is how the ids name a container: host is "" on a dashboard of one
+// host.
+func Key(host, name string) string {
+	if host == "" {
+		return name
+	}
+	return name + "@" + host
+}
+
+// emptyID is the id of the empty-table line new rows of host go before.
+func emptyID(host string) string {
+	if host == "" {
+		return "empty"
+	}
+	return "empty-" + host
+}
+
+// usageKey is the Key of u's row.
+func usageKey(u lifecycle.Usage, several bool) string {
+	if several {
+		return Key(u.Host, u.Name)
+	}
+	return u.Name
+}
+
+// ContainerPath is the path of a container's page, under which its
+// actions, row, history and logs are: /containers/NAME on a dashboard of
+// one host, /hosts/HOST/containers/NAME on one of several.
+func ContainerPath(host, name string) string {
+	if host == "" {
+		return "/containers/" + name
+	}
+	return "/hosts/" + host + "/containers/" + name
+}
 
 // control names the row control that offers op. Start and Stop are two
 // faces of one control (a row offers one or the other, never both), so a
@@ -121,9 +171,21 @@ func control(op lifecycle.Op) string {
 	return string(op)
 }
 
-// NewRow builds the view of c as of now.
-func NewRow(c lifecycle.Container, now time.Time) Row {
+// NewRow builds the view of c as of now, on a dashboard of one host.
+func NewRow(c lifecycle.Container, now time.Time) Row { return RowOn(c, now, false) }
+
+// RowOn builds the view of c as of now; several says the dashboard has
+// several hosts, so that the row names c's host in its ids and URLs.
+func RowOn(c lifecycle.Container, now time.Time, several bool) Row {
+	host := ""
+	if several {
+		host = c.Host
+	}
+	key, base := Key(host, c.Name), ContainerPath(host, c.Name)
 	r := Row{
+		Host:         host,
+		Key:          key,
+		Select:       c.Name,
 		Name:         c.Name,
 		Image:        c.Image,
 		State:        string(c.State),
@@ -133,17 +195,20 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		Transitional: c.State.Transitional(),
 		Error:        c.Error,
 		ErrorShort:   shorten(c.Error, 160),
-		PageURL:      "/containers/" + c.Name,
-		HistoryURL:   "/containers/" + c.Name + "/history",
-		DismissURL:   "/containers/" + c.Name + "/dismiss",
-		PageID:       ControlID(c.Name, "page"),
-		HistoryID:    ControlID(c.Name, "history"),
-		ErrorID:      ControlID(c.Name, "error"),
-		DismissID:    ControlID(c.Name, "dismiss"),
-		SelectID:     ControlID(c.Name, "select"),
-		UsageID:      ControlID(c.Name, "usage"),
+		PageURL:      base,
+		HistoryURL:   base + "/history",
+		DismissURL:   base + "/dismiss",
+		PageID:       ControlID(key, "page"),
+		HistoryID:    ControlID(key, "history"),
+		ErrorID:      ControlID(key, "error"),
+		DismissID:    ControlID(key, "dismiss"),
+		SelectID:     ControlID(key, "select"),
+		UsageID:      ControlID(key, "usage"),
 		Version:      strconv.FormatInt(c.Version, 10),
 		Health:       c.HealthNow(),
+	}
+	if host != "" {
+		r.Select = host + "/" + c.Name
 	}
 	switch r.Health {
 	case lifecycle.Healthy:
@@ -159,7 +224,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 		r.StateLabel = "Stopping… (outside podboard)"
 	}
 	if r.Transitional && c.Busy() {
-		r.BusyID = ControlID(c.Name, control(c.State.InFlight()))
+		r.BusyID = ControlID(key, control(c.State.InFlight()))
 	}
 	if c.StopTimeout > 0 {
 		r.StopTimeout = fmt.Sprintf("%d s", c.StopTimeout)
@@ -186,7 +251,7 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 	if c.State == lifecycle.Stopping || c.State == lifecycle.Restarting {
 		r.Kill = &Action{
 			Op: string(lifecycle.Kill), Label: "Force stop", Class: "btn-kill",
-			URL: "/containers/" + c.Name + "/kill", ID: ControlID(c.Name, "kill"),
+			URL: base + "/kill", ID: ControlID(key, "kill"),
 			Pending: "Force stopping…",
 		}
 	}
@@ -204,8 +269,8 @@ func NewRow(c lifecycle.Container, now time.Time) Row {
 			// A transitional row with no job of the dashboard (a stop from
 			// a shell, a call given up) offers what Podman allows now.
 			Disabled: c.Busy() || (r.Transitional && !op.AllowedFrom(c.State)),
-			URL:      "/containers/" + c.Name + "/" + string(op),
-			ID:       ControlID(c.Name, control(op)),
+			URL:      base + "/" + string(op),
+			ID:       ControlID(key, control(op)),
 			Pending:  op.Transitional().Label(),
 		}
 		if a.ID == r.BusyID {
@@ -355,6 +420,49 @@ type Page struct {
 	Podman  string // the engine URI, for the footer and error pages
 	ScanErr string // why the last scan failed, "" when it worked
 	User    User
+
+	// Groups are the rows host by host on a dashboard of several hosts,
+	// in the operator's order; nil on one of one host, which shows Rows.
+	Groups []HostGroup
+	// HostFilter is the one host the page shows (?host=), "" for all.
+	HostFilter string
+}
+
+// HostGroup is one host's part of the table.
+type HostGroup struct {
+	State HostState
+	Rows  []Row
+	// Hidden: the host filter does not keep this host.
+	Hidden bool
+}
+
+// HostState is a host and whether the dashboard can read its Podman.
+type HostState struct {
+	Name   string
+	Podman string // the host's Podman URI, redacted
+	// ScanErr is why the host's last scan failed, "" when it worked; Down
+	// says since when ("host unreachable since 17:02:03"), "" when up.
+	ScanErr, Down string
+}
+
+// NewHostState is host's state as of now: its scans have failed since
+// since with scanErr, or work when scanErr is "".
+func NewHostState(host, podman, scanErr string, since, now time.Time) HostState {
+	h := HostState{Name: host, Podman: podman, ScanErr: scanErr}
+	if scanErr != "" {
+		h.Down = "host unreachable since " + clock(since, now)
+	}
+	return h
+}
+
+// clock is t as a reader of the page at now wants it: the time of day
+// when it is today, with the date otherwise.
+func clock(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05")
 }
 
 // Bulk is what a bulk operation did: the containers it started on, and
@@ -399,12 +507,17 @@ type JobRow struct {
 	Error                               string
 }
 
-// NewJobRow builds the history view of j as of now.
-func NewJobRow(j lifecycle.Job, now time.Time) JobRow {
+// NewJobRow builds the history view of j as of now; several says the
+// dashboard has several hosts, so that the row names j's host.
+func NewJobRow(j lifecycle.Job, now time.Time, several bool) JobRow {
+	host, container := "", j.Container
+	if several {
+		host, container = j.Host, j.Host+"/"+j.Container
+	}
 	r := JobRow{
 		Op:           string(j.Op),
-		Container:    j.Container,
-		ContainerURL: "/containers/" + j.Container + "/history",
+		Container:    container,
+		ContainerURL: ContainerPath(host, j.Container) + "/history",
 		Origin:       j.Origin,
 		Started:      j.StartedAt.Local().Format("2006-01-02 15:04:05"),
 		StartedISO:   j.StartedAt.UTC().Format(time.RFC3339),

@@ -328,7 +328,7 @@ func TestUntrustedTextRendersAsTextNeverAsMarkup(t *testing.T) {
 		"rows":      webtest.Render(t, templates.Rows(page.Rows, "")),
 		"page":      webtest.Render(t, templates.Dashboard(page)),
 		"flash":     webtest.Render(t, templates.FlashMessage(*page.Flash)),
-		"toast":     webtest.Render(t, templates.Toast(job)),
+		"toast":     webtest.Render(t, templates.Toast(job, false)),
 		"removal":   webtest.Render(t, templates.Removed("web")),
 		"page only": webtest.Render(t, templates.Dashboard(templates.Page{Podman: evil})),
 	}

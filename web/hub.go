@@ -73,7 +73,16 @@ type Hub struct {
 	Logs LogSource
 	// Usage is a container's CPU and memory for its row; nil without
 	// stats.
-	Usage func(name string) (lifecycle.Usage, bool)
+	Usage func(host, name string) (lifecycle.Usage, bool)
+
+	// HostURIs are the hosts' Podman URIs (redacted), by host name. With
+	// more than one, rows name their host in their ids and URLs, and each
+	// host has its own banner and header; with one or none, the hub
+	// renders as for a dashboard of one host. Set before the first event.
+	HostURIs map[string]string
+	// down is the hosts that are unreachable, as the pages were last
+	// told; it belongs to the hub's goroutine.
+	down map[string]templates.HostState
 
 	// WriteTimeout bounds each write to one client. A client that stops
 	// reading is dropped as soon as its queue is full; this bounds how
@@ -198,36 +207,62 @@ func (h *Hub) run() {
 // A container's page is sent its own container's rows and usage, and of
 // the others only their failure toasts: it has no row to swap them into.
 func (h *Hub) deliver(seen *order, e lifecycle.Event) {
-	name := e.Container.Name
+	host, name := e.Container.Host, e.Container.Name
 	switch {
 	case len(e.Usage) > 0:
 		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" })
 		for _, u := range e.Usage {
 			only := lifecycle.Event{Usage: []lifecycle.Usage{u}}
-			if h.hasPage(u.Name) {
-				h.publishTo(&sse.Event{Data: h.Render(only)}, func(c *client) bool { return c.only == u.Name })
+			if h.hasPage(u.Host, u.Name) {
+				h.publishTo(&sse.Event{Data: h.Render(only)}, func(c *client) bool { return c.only != "" && c.shows(u.Host, u.Name) })
 			}
 		}
 	case e.Health != nil:
 		if seen.admit(e) {
-			h.publish(&sse.Event{Data: h.Render(e)})
+			h.noteHealth(*e.Health)
+			// A container's page shows its own host's banner alone.
+			h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" || !h.several() || c.onlyHost == e.Health.Host })
 		}
 	case seen.admit(e):
-		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" || c.only == name })
+		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.shows(host, name) })
 		if failed(e) {
-			h.publishTo(&sse.Event{Data: renderToast(*e.Ended)}, func(c *client) bool { return c.only != "" && c.only != name })
+			h.publishTo(&sse.Event{Data: renderToast(*e.Ended, h.several())}, func(c *client) bool { return !c.shows(host, name) })
 		}
 	case failed(e):
-		h.publish(&sse.Event{Data: renderToast(*e.Ended)})
+		h.publish(&sse.Event{Data: renderToast(*e.Ended, h.several())})
 	}
 }
 
-// hasPage reports whether a container's page of name is open.
-func (h *Hub) hasPage(name string) bool {
+// several reports whether the dashboard has several hosts.
+func (h *Hub) several() bool { return len(h.HostURIs) > 1 }
+
+// noteHealth records whether a host is down, for the rows rendered from
+// now on.
+func (h *Hub) noteHealth(s lifecycle.Health) {
+	if !h.several() {
+		return
+	}
+	if h.down == nil {
+		h.down = map[string]templates.HostState{}
+	}
+	if s.ScanErr == "" {
+		delete(h.down, s.Host)
+		return
+	}
+	h.down[s.Host] = h.hostState(s)
+}
+
+// hostState is the state a health event reports, as the pages show it.
+func (h *Hub) hostState(s lifecycle.Health) templates.HostState {
+	return templates.NewHostState(s.Host, h.HostURIs[s.Host], s.ScanErr, s.Since, h.now())
+}
+
+// hasPage reports whether the page of host's container name is open.
+func (h *Hub) hasPage(host, name string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, c := range h.conns {
-		if c.only == name {
+		if c.only != "" && c.shows(host, name) {
 			return true
 		}
 	}
@@ -239,11 +274,11 @@ func (h *Hub) hasPage(name string) bool {
 // lifecycle lock, so events race) is not shown over it. It belongs to the
 // hub's goroutine.
 type order struct {
-	rows   map[string]int64 // the Seq last sent, by container name
-	health int64            // the Seq of the last health event sent
+	rows   map[string]int64 // the Seq last sent, by host and container name
+	health map[string]int64 // the Seq of the last health event sent, by host
 }
 
-func newOrder() *order { return &order{rows: map[string]int64{}} }
+func newOrder() *order { return &order{rows: map[string]int64{}, health: map[string]int64{}} }
 
 // admit reports whether e's row (or scan status) should be sent, and
 // records it. Seq 0 is unordered and always sent.
@@ -257,13 +292,13 @@ func (o *order) admit(e lifecycle.Event) bool {
 		if e.Seq == 0 {
 			return true
 		}
-		if e.Seq <= o.health {
+		if e.Seq <= o.health[e.Health.Host] {
 			return false
 		}
-		o.health = e.Seq
+		o.health[e.Health.Host] = e.Seq
 		return true
 	}
-	name := e.Container.Name
+	name := e.Container.Host + "/" + e.Container.Name
 	if e.Seq != 0 && e.Seq <= o.rows[name] {
 		return false
 	}
@@ -286,40 +321,56 @@ func (h *Hub) Render(e lifecycle.Event) []byte {
 	var buf bytes.Buffer
 	ctx := context.Background()
 	switch {
+	case e.Health != nil && h.several():
+		s := h.hostState(*e.Health)
+		_ = templates.HostStatus(s, true).Render(ctx, &buf)
+		_ = templates.HostHead(s, true).Render(ctx, &buf)
 	case e.Health != nil:
 		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
 	case len(e.Usage) > 0:
-		_ = templates.UsageUpdates(e.Usage).Render(ctx, &buf)
+		_ = templates.UsageUpdates(e.Usage, h.several()).Render(ctx, &buf)
 	case e.Kind == lifecycle.Delete:
-		_ = templates.Removed(e.Container.Name).Render(ctx, &buf)
-		_ = templates.Announce(e.Container.Name+" was removed").Render(ctx, &buf)
+		_ = templates.Removed(h.row(e.Container).Key).Render(ctx, &buf)
+		_ = templates.Announce(h.named(e.Container)+" was removed").Render(ctx, &buf)
 	case e.Kind == lifecycle.Insert:
 		_ = templates.Inserted(h.row(e.Container)).Render(ctx, &buf)
-		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
+		_ = templates.Announce(h.announcement(e)).Render(ctx, &buf)
 	default:
 		_ = templates.RowItem(h.row(e.Container), true).Render(ctx, &buf)
-		_ = templates.Announce(announcement(e)).Render(ctx, &buf)
+		_ = templates.Announce(h.announcement(e)).Render(ctx, &buf)
 	}
 	if failed(e) {
-		_ = templates.Toast(*e.Ended).Render(ctx, &buf)
+		_ = templates.Toast(*e.Ended, h.several()).Render(ctx, &buf)
 	}
 	return sseSafe(buf.Bytes())
+}
+
+// named is how the pages name c: on a dashboard of several hosts, with
+// its host.
+func (h *Hub) named(c lifecycle.Container) string {
+	if h.several() {
+		return c.Host + "/" + c.Name
+	}
+	return c.Name
 }
 
 // row is c's row as of now, with its usage as the pages were last sent
 // it: rendered in the hub's goroutine, in order with the usage events.
 func (h *Hub) row(c lifecycle.Container) templates.Row {
-	r := templates.NewRow(c, h.now())
+	r := templates.RowOn(c, h.now(), h.several())
 	if h.Usage != nil {
-		r = r.WithUsage(h.Usage(c.Name))
+		r = r.WithUsage(h.Usage(c.Host, c.Name))
+	}
+	if s, ok := h.down[c.Host]; ok {
+		r.HostDown = s.Down
 	}
 	return r
 }
 
 // renderToast is the toast of a failed job alone.
-func renderToast(j lifecycle.Job) []byte {
+func renderToast(j lifecycle.Job, several bool) []byte {
 	var buf bytes.Buffer
-	_ = templates.Toast(j).Render(context.Background(), &buf)
+	_ = templates.Toast(j, several).Render(context.Background(), &buf)
 	return sseSafe(buf.Bytes())
 }
 
@@ -327,12 +378,12 @@ func renderToast(j lifecycle.Job) []byte {
 func sseSafe(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r"), nil) }
 
 // announcement is what a screen reader says about a changed row.
-func announcement(e lifecycle.Event) string {
+func (h *Hub) announcement(e lifecycle.Event) string {
 	c := e.Container
 	if failed(e) {
-		return fmt.Sprintf("%s of %s failed; it is %s", e.Ended.Op, c.Name, c.State.Label())
+		return fmt.Sprintf("%s of %s failed; it is %s", e.Ended.Op, h.named(c), c.State.Label())
 	}
-	return fmt.Sprintf("%s is %s", c.Name, c.State.Label())
+	return fmt.Sprintf("%s is %s", h.named(c), c.State.Label())
 }
 
 // Heartbeat sends a comment to every client at each interval until ctx

@@ -50,8 +50,14 @@ type client struct {
 	dropped bool // guarded by Hub.mu: dropped or signed out
 	// only is the container a container's page shows: its connection
 	// gets that container's rows, and of the others only their failure
-	// toasts. "" for the table, which gets every row.
-	only string
+	// toasts. "" for the table, which gets every row. onlyHost is its
+	// host, whose banner alone it gets on a dashboard of several.
+	only, onlyHost string
+}
+
+// shows reports whether c shows the row of host's container name.
+func (c *client) shows(host, name string) bool {
+	return c.only == "" || c.only == name && c.onlyHost == host
 }
 
 // ServeHTTP serves GET /events and GET /events?stream=containers, with
@@ -74,6 +80,20 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	host := q.Get("host")
+	switch {
+	case q.Has("host") && h.HostURIs[host] == "":
+		http.Error(w, fmt.Sprintf("host: no host %q", host), http.StatusBadRequest)
+		return
+	case logs != "" && host == "" && h.several():
+		http.Error(w, "logs: this dashboard has several hosts: name the container's with &host=", http.StatusBadRequest)
+		return
+	case host == "":
+		host = lifecycle.DefaultHost
+		for name := range h.HostURIs {
+			host = name // the only one
+		}
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	// The request has been read: a live feed has no read deadline.
@@ -81,7 +101,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetReadDeadline(time.Time{})
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout, cancel: cancel, began: make(chan struct{})}
 	who, _ := auth.From(r.Context())
-	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who, logs)
+	c, err := h.connect(cancel, dw, r.RemoteAddr, h.clientAddr(r), who, logs, host)
 	if err != nil {
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "podboard: "+err.Error(), http.StatusServiceUnavailable)
@@ -107,7 +127,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // connect creates the connection's stream, unless the hub is closed or
 // the connection would pass a cap.
-func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr string, who auth.Principal, only string) (*client, error) {
+func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr string, who auth.Principal, only, onlyHost string) (*client, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
@@ -122,7 +142,7 @@ func (h *Hub) connect(cancel context.CancelFunc, w *deadlineWriter, remote, addr
 		return nil, fmt.Errorf("too many live connections from %s (the limit is %d per client): close some pages and reload", addr, h.MaxFeedsPerClient)
 	}
 	h.nextID++
-	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, addr: addr, who: who, cancel: cancel, w: w, only: only}
+	c := &client{id: "conn-" + strconv.FormatUint(h.nextID, 10), remote: remote, addr: addr, who: who, cancel: cancel, w: w, only: only, onlyHost: onlyHost}
 	h.srv.CreateStream(c.id)
 	h.conns[c.id] = c
 	h.perAddr[addr]++

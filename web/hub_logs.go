@@ -33,7 +33,8 @@ const (
 )
 
 // LogSource reads a container's logs, as lifecycle.LogReader.
-type LogSource func(ctx context.Context, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
+// host is the container's host.
+type LogSource func(ctx context.Context, host, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
 
 // followLogs sends name's logs to c until ctx ends: the last LogTail
 // lines, then new ones as they come, batched. A log stream that ends (the
@@ -53,7 +54,7 @@ func (h *Hub) followLogs(ctx context.Context, c *client, name string) {
 		wait, failing := logRetry, ""
 		for ctx.Err() == nil {
 			got := false
-			err := h.Logs(ctx, name, opts, func(l lifecycle.LogLine) {
+			err := h.Logs(ctx, c.onlyHost, name, opts, func(l lifecycle.LogLine) {
 				got = true
 				if !l.Time.IsZero() {
 					last = l.Time

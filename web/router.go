@@ -68,6 +68,17 @@ func Router(s Site) (http.Handler, error) {
 			r.Get("/containers/{name}/logs.txt", h.LogsText)
 			r.Get("/containers/{name}/history", h.History)
 			r.Get("/history", h.History)
+			// The same under a host's name, for a dashboard of several
+			// hosts (and, for scripts, of one).
+			r.Route("/hosts/{host}", func(r chi.Router) {
+				r.Post("/containers/{name}/dismiss", h.Dismiss)
+				r.Post("/containers/{name}/{op}", h.Action)
+				r.Get("/containers/{name}", h.Container)
+				r.Get("/containers/{name}/row", h.Row)
+				r.Get("/containers/{name}/logs.txt", h.LogsText)
+				r.Get("/containers/{name}/history", h.History)
+				r.Get("/history", h.History)
+			})
 			r.Get("/sessions", h.Sessions)
 			r.Post("/sessions/{id}/end", h.EndSession)
 			r.Get("/api/containers", h.APIContainers)

@@ -58,9 +58,9 @@
   // A container's page has one row: it is fetched again the same way.
   function resyncRow() {
     var main = document.querySelector('[data-container]');
-    var row = main && document.getElementById('row-' + main.dataset.container);
+    var row = main && document.getElementById(main.dataset.rowId);
     if (!row) return;
-    htmx.ajax('GET', '/containers/' + encodeURIComponent(main.dataset.container) + '/row', { target: row, swap: 'outerHTML' });
+    htmx.ajax('GET', main.dataset.rowUrl, { target: row, swap: 'outerHTML' });
   }
 
   document.addEventListener('htmx:sseBeforeMessage', function () {
@@ -142,7 +142,7 @@
   // the fetched row is at least as new.
   document.addEventListener('htmx:oobBeforeSwap', function (evt) {
     var d = evt.detail;
-    if (!d || !d.target || d.target.id !== 'empty' || !d.fragment) return;
+    if (!d || !d.target || !(d.target.id === 'empty' || d.target.classList.contains('empty')) || !d.fragment) return;
     var row = d.fragment.querySelector && d.fragment.querySelector('[role=row][id]');
     if (row && document.getElementById(row.id)) d.shouldSwap = false;
   });
@@ -217,28 +217,82 @@
     return true;
   }
 
+  // The parts of the table that are sorted on their own: the table, or
+  // each host's group on a dashboard of several hosts (whose host filter
+  // hides the groups it does not keep).
+  function parts(tbody) {
+    if (!tbody.dataset.hosts) return [{ el: tbody, end: document.getElementById('empty'), shown: true }];
+    var hostSelect = document.getElementById('host-filter');
+    var only = hostSelect ? hostSelect.value : '';
+    return Array.prototype.map.call(tbody.querySelectorAll('.host-group'), function (g) {
+      var keep = only === '' || g.dataset.host === only;
+      if (g.hidden !== !keep) g.hidden = !keep;
+      return { el: g, end: g.querySelector('.empty'), shown: keep };
+    });
+  }
+
+  // A host's header says whether the host is reachable: its rows carry
+  // the same mark, kept here since the header is swapped on its own.
+  function markHost(group) {
+    var head = group.querySelector('.host-head');
+    var down = head ? head.dataset.down || '' : '';
+    group.querySelectorAll('.host-mark').forEach(function (m) {
+      if (m.textContent !== down) m.textContent = down;
+      if (m.hidden !== (down === '')) m.hidden = down === '';
+    });
+    var toggle = group.querySelector('.host-toggle');
+    if (toggle) toggle.setAttribute('aria-expanded', group.classList.contains('collapsed') ? 'false' : 'true');
+  }
+
   function applyView() {
     var tbody = document.getElementById('rows');
+    if (!tbody) return;
+    var shown = 0, total = 0, unhealthy = 0;
+    parts(tbody).forEach(function (p) {
+      if (p.el !== tbody) markHost(p.el);
+      var c = arrange(p.el, p.end, p.shown);
+      shown += c.shown;
+      total += c.total;
+      unhealthy += c.unhealthy;
+    });
+    var count = document.getElementById('unhealthy-count');
+    if (count) {
+      count.hidden = unhealthy === 0;
+      var text = unhealthy + ' unhealthy';
+      if (count.textContent !== text) count.textContent = text;
+    }
+    updateSelection();
     var input = document.getElementById('filter');
     var select = document.getElementById('show');
-    if (!tbody) return;
+    var q = input ? input.value.trim().toLowerCase() : '';
+    var show = select ? select.value : '';
+    var none = document.getElementById('no-match');
+    if (none) none.hidden = !((q !== '' || show !== '') && shown === 0 && total > 0);
+  }
+
+  // arrange filters and sorts the rows of one part, which end goes after;
+  // a part not shown (another host) keeps none selected.
+  function arrange(tbody, end, partShown) {
+    var input = document.getElementById('filter');
+    var select = document.getElementById('show');
     var q = input ? input.value.trim().toLowerCase() : '';
     var show = select ? select.value : '';
     var rows = rowsOf(tbody);
     var shown = 0;
     var unhealthy = 0;
     rows.forEach(function (r) {
-      var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state + ' ' + (r.dataset.health || '')).toLowerCase();
+      var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state + ' ' + (r.dataset.health || '') + ' ' + (r.dataset.host || '')).toLowerCase();
       var match = (q === '' || hay.indexOf(q) >= 0) && inView(r, show);
       if (r.hidden !== !match) r.hidden = !match;
-      if (match) shown++;
-      if (r.dataset.health === 'unhealthy') unhealthy++;
+      if (match && partShown) shown++;
+      if (r.dataset.health === 'unhealthy' && partShown) unhealthy++;
       // A swapped row comes with its checkbox clear: the selection is
       // kept here. A bulk action acts on what the operator sees: a row the
       // filter hides is no longer selected.
-      if (!match) selected.delete(r.dataset.name);
       var box = r.querySelector('input.select');
-      if (box && box.checked !== selected.has(r.dataset.name)) box.checked = selected.has(r.dataset.name);
+      if (!box) return;
+      if (!match || !partShown) selected.delete(box.value);
+      if (box.checked !== selected.has(box.value)) box.checked = selected.has(box.value);
     });
     var count = document.getElementById('unhealthy-count');
     if (count) {
@@ -258,11 +312,10 @@
       if (sorted[i] === cur) {
         cur = nextRow(cur);
       } else {
-        move(tbody, sorted[i], cur || document.getElementById('empty'));
+        move(tbody, sorted[i], cur || end);
       }
     }
-    var none = document.getElementById('no-match');
-    if (none) none.hidden = !((q !== '' || show !== '') && shown === 0 && rows.length > 0);
+    return { shown: shown, total: rows.length, unhealthy: unhealthy };
   }
 
   // The selection for a bulk action: "select all shown" in the table's
@@ -273,7 +326,8 @@
 
   function shownBoxes() {
     return Array.prototype.filter.call(document.querySelectorAll('#rows [role=row][data-name] input.select'), function (b) {
-      return !b.closest('[role=row]').hidden;
+      var g = b.closest('.host-group');
+      return !b.closest('[role=row]').hidden && !(g && (g.hidden || g.classList.contains('collapsed')));
     });
   }
 
@@ -310,10 +364,10 @@
       if (t.checked) selected.add(t.value);
       else selected.delete(t.value);
       updateSelection();
-    } else if (t.id === 'show') {
+    } else if (t.id === 'show' || t.id === 'host-filter') {
       var url = new URL(window.location.href);
-      if (t.value) url.searchParams.set('show', t.value);
-      else url.searchParams.delete('show');
+      if (t.value) url.searchParams.set(t.name, t.value);
+      else url.searchParams.delete(t.name);
       history.replaceState(null, '', url);
       applyView();
     }
@@ -349,6 +403,16 @@
       evt.preventDefault();
       select.value = 'unhealthy';
       select.dispatchEvent(new Event('change', { bubbles: true }));
+      return;
+    }
+    // A host's header collapses and expands its group.
+    var toggle = evt.target.closest && evt.target.closest('.host-toggle');
+    if (toggle) {
+      var group = toggle.closest('.host-group');
+      if (group) {
+        group.classList.toggle('collapsed');
+        markHost(group);
+      }
       return;
     }
     var btn = evt.target.closest && evt.target.closest('button.sort');

@@ -52,6 +52,10 @@ const containersTimeout = 5 * time.Second
 
 // Config is what the metrics read at scrape time.
 type Config struct {
+	// Hosts are the Podman hosts, whose series exist from the start; nil
+	// is lifecycle.DefaultHost alone. Every series of operations, scans
+	// and containers has a host label.
+	Hosts []string
 	// Feeds is how many live connections are open (web.Hub.Feeds); nil
 	// reports 0.
 	Feeds func() int
@@ -72,10 +76,10 @@ type Metrics struct {
 
 	operations *prometheus.CounterVec
 	durations  *prometheus.HistogramVec
-	inFlight   prometheus.Gauge
-	scans      prometheus.Histogram
-	scanErrors prometheus.Counter
-	podmanUp   prometheus.Gauge
+	inFlight   *prometheus.GaugeVec
+	scans      *prometheus.HistogramVec
+	scanErrors *prometheus.CounterVec
+	podmanUp   *prometheus.GaugeVec
 }
 
 var _ lifecycle.Observer = (*Metrics)(nil)
@@ -88,41 +92,51 @@ func New(cfg Config) *Metrics {
 		log: cfg.Log,
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "podboard_operations_total",
-			Help: "Operations (stop, start, restart, kill) ended, by operation and outcome.",
-		}, []string{"op", "outcome"}),
+			Help: "Operations (stop, start, restart, kill) ended, by host, operation and outcome.",
+		}, []string{"host", "op", "outcome"}),
 		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "podboard_operation_duration_seconds",
 			Help:    "How long operations ran, from the click to Podman's answer (or to the deadline of a call given up).",
 			Buckets: DurationBuckets,
-		}, []string{"op"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+		}, []string{"host", "op"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "podboard_operations_in_flight",
-			Help: "Operations this process runs now.",
-		}),
-		scans: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Help: "Operations this process runs now, by host.",
+		}, []string{"host"}),
+		scans: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "podboard_scan_duration_seconds",
-			Help:    "How long each scan of Podman's containers took, failed ones included.",
+			Help:    "How long each scan of a host's containers took, failed ones included.",
 			Buckets: ScanBuckets,
-		}),
-		scanErrors: prometheus.NewCounter(prometheus.CounterOpts{
+		}, []string{"host"}),
+		scanErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "podboard_scan_errors_total",
-			Help: "Scans that failed (Podman unreachable or too slow, or the store failed).",
-		}),
-		podmanUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Help: "Scans that failed (Podman unreachable or too slow, or the store failed), by host.",
+		}, []string{"host"}),
+		podmanUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "podboard_podman_up",
-			Help: "1 when the last scan listed Podman's containers, 0 when it could not.",
-		}),
+			Help: "1 when the last scan listed the host's containers, 0 when it could not.",
+		}, []string{"host"}),
 	}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
 	// Every series exists from the start, at 0, so that rate() and
 	// increase() see the first operation of each kind.
-	for _, op := range lifecycle.Ops {
-		for _, o := range Outcomes {
-			m.operations.WithLabelValues(string(op), string(o))
+	hosts := cfg.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{lifecycle.DefaultHost}
+	}
+	for _, h := range hosts {
+		for _, op := range lifecycle.Ops {
+			for _, o := range Outcomes {
+				m.operations.WithLabelValues(h, string(op), string(o))
+			}
+			m.durations.WithLabelValues(h, string(op))
 		}
-		m.durations.WithLabelValues(string(op))
+		m.inFlight.WithLabelValues(h)
+		m.scans.WithLabelValues(h)
+		m.scanErrors.WithLabelValues(h)
+		m.podmanUp.WithLabelValues(h)
 	}
 	feeds := cfg.Feeds
 	if feeds == nil {
@@ -139,7 +153,7 @@ func New(cfg Config) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	if cfg.Containers != nil {
-		m.reg.MustRegister(&containers{read: cfg.Containers})
+		m.reg.MustRegister(&containers{read: cfg.Containers, hosts: hosts})
 	}
 	return m
 }
@@ -168,14 +182,23 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // OperationBegun implements lifecycle.Observer.
-func (m *Metrics) OperationBegun(lifecycle.Job) { m.inFlight.Inc() }
+func (m *Metrics) OperationBegun(j lifecycle.Job) { m.inFlight.WithLabelValues(hostOf(j.Host)).Inc() }
+
+// hostOf is the host label of a job or scan of host.
+func hostOf(host string) string {
+	if host == "" {
+		return lifecycle.DefaultHost
+	}
+	return host
+}
 
 // OperationEnded implements lifecycle.Observer.
 func (m *Metrics) OperationEnded(j lifecycle.Job) {
-	m.inFlight.Dec()
-	m.operations.WithLabelValues(string(j.Op), string(j.Outcome)).Inc()
+	h := hostOf(j.Host)
+	m.inFlight.WithLabelValues(h).Dec()
+	m.operations.WithLabelValues(h, string(j.Op), string(j.Outcome)).Inc()
 	if !j.FinishedAt.IsZero() {
-		m.durations.WithLabelValues(string(j.Op)).Observe(j.FinishedAt.Sub(j.StartedAt).Seconds())
+		m.durations.WithLabelValues(h, string(j.Op)).Observe(j.FinishedAt.Sub(j.StartedAt).Seconds())
 	}
 }
 
@@ -183,30 +206,32 @@ func (m *Metrics) OperationEnded(j lifecycle.Job) {
 // outcome only: the job ran in an earlier process, and its duration would
 // include the time the dashboard was down.
 func (m *Metrics) OperationInterrupted(j lifecycle.Job) {
-	m.operations.WithLabelValues(string(j.Op), string(j.Outcome)).Inc()
+	m.operations.WithLabelValues(hostOf(j.Host), string(j.Op), string(j.Outcome)).Inc()
 }
 
 // ScanDone implements lifecycle.Observer.
 func (m *Metrics) ScanDone(r lifecycle.ScanReport) {
-	m.scans.Observe(r.Took.Seconds())
+	h := hostOf(r.Host)
+	m.scans.WithLabelValues(h).Observe(r.Took.Seconds())
 	if r.Err != nil {
-		m.scanErrors.Inc()
+		m.scanErrors.WithLabelValues(h).Inc()
 	}
 	if r.Listed {
-		m.podmanUp.Set(1)
+		m.podmanUp.WithLabelValues(h).Set(1)
 	} else {
-		m.podmanUp.Set(0)
+		m.podmanUp.WithLabelValues(h).Set(0)
 	}
 }
 
 // containers is podboard_containers, counted from the store at each
 // scrape: the dashboard's own states, transitional ones included.
 type containers struct {
-	read func(context.Context) ([]lifecycle.Container, error)
+	read  func(context.Context) ([]lifecycle.Container, error)
+	hosts []string
 }
 
 var containersDesc = prometheus.NewDesc("podboard_containers",
-	"Containers the dashboard shows, by its state.", []string{"state"}, nil)
+	"Containers the dashboard shows, by host and by its state.", []string{"host", "state"}, nil)
 
 func (c *containers) Describe(ch chan<- *prometheus.Desc) { ch <- containersDesc }
 
@@ -218,15 +243,21 @@ func (c *containers) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(containersDesc, err)
 		return
 	}
-	counts := make(map[lifecycle.State]int, len(States))
-	for _, s := range States {
-		counts[s] = 0
+	type key struct {
+		host  string
+		state lifecycle.State
+	}
+	counts := make(map[key]int, len(States)*len(c.hosts))
+	for _, h := range c.hosts {
+		for _, s := range States {
+			counts[key{h, s}] = 0
+		}
 	}
 	for _, ct := range cs {
-		counts[ct.State]++
+		counts[key{hostOf(ct.Host), ct.State}]++
 	}
-	for s, n := range counts {
-		ch <- prometheus.MustNewConstMetric(containersDesc, prometheus.GaugeValue, float64(n), string(s))
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(containersDesc, prometheus.GaugeValue, float64(n), k.host, string(k.state))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -47,6 +48,10 @@ func sample(fams []*dto.MetricFamily, name string, labels ...string) (*dto.Metri
 	for _, f := range fams {
 		if f.GetName() != name {
 			continue
+		}
+		// A series of a host is the local host's unless labels name one.
+		if ms := f.GetMetric(); len(ms) > 0 && ms[0].GetLabel() != nil && ms[0].GetLabel()[0].GetName() == "host" && !slices.Contains(labels, "host") {
+			labels = append([]string{"host", lifecycle.DefaultHost}, labels...)
 		}
 	next:
 		for _, m := range f.GetMetric() {
@@ -296,7 +301,7 @@ func TestTheHandlerServesOnlyMetricsWithTheDashboardsHeaders(t *testing.T) {
 		t.Fatalf("GET /metrics: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 	}
 	if !strings.Contains(body, "# TYPE podboard_operation_duration_seconds histogram") ||
-		!strings.Contains(body, `podboard_operation_duration_seconds_bucket{op="stop",le="900"} 0`) {
+		!strings.Contains(body, `podboard_operation_duration_seconds_bucket{host="local",op="stop",le="900"} 0`) {
 		t.Errorf("the text format lacks the duration histogram:\n%s", body)
 	}
 	for k, v := range web.SecurityHeaders {

@@ -231,7 +231,11 @@ func (e *Env) wire(o options) {
 		cfg.Logger = o.logger
 	}
 	e.Manager = lifecycle.NewManager(cfg)
-	e.Hub.Logs, e.Hub.Usage = e.Manager.Logs, e.Manager.Usage // before any event
+	fleet, err := lifecycle.NewFleet(e.Manager)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Hub.Logs, e.Hub.Usage = fleet.Logs, fleet.Usage // before any event
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 		defer cancel()
