@@ -598,7 +598,7 @@ func cpuSteadiness(runs int) string {
 // adds to a request is measured on its own (BenchmarkActionStop/auth=…).
 func startBenchApp(t *testing.T, engine lifecycle.Engine) *testApp {
 	t.Helper()
-	return serveApp(t, engine, testConfig(t, t.TempDir(), "fake://bench", 5*time.Second, append([]string{"--auth", "none"}, benchFeedCaps...)...), nil)
+	return serveApp(t, engine, testConfig(t, t.TempDir(), "unix:///fake/bench.sock", 5*time.Second, append([]string{"--auth", "none"}, benchFeedCaps...)...), nil)
 }
 
 // benchFeedCaps lift the live-feed caps (256 in all, 32 per client) above

@@ -151,7 +151,7 @@ func benchClicksDuringScan(t *testing.T, sz benchSizes, rep *benchReport) {
 		engine.SetLatency(lifecycle.Stop, sz.engineLatency)
 		// The first scan (newApp's) inserts every row; the periodic one
 		// must not land the flips before the measured scan does.
-		ta := serveApp(t, engine, testConfig(t, t.TempDir(), "fake://bench", time.Hour, append([]string{"--auth", "none"}, benchFeedCaps...)...), nil)
+		ta := serveApp(t, engine, testConfig(t, t.TempDir(), "unix:///fake/bench.sock", time.Hour, append([]string{"--auth", "none"}, benchFeedCaps...)...), nil)
 		closePage := openPages(t, ta.srv.URL, 1)
 		state := "running"
 		scan := func() (time.Duration, int) {

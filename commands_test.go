@@ -78,7 +78,7 @@ func TestUserAndTokenCommandsWorkWhileTheDashboardRuns(t *testing.T) {
 	data := t.TempDir()
 	// The dashboard runs on the data directory (its router over the real
 	// database; the commands are separate processes).
-	ta := serveApp(t, fake.New(fake.Running("web")), testConfig(t, data, "fake://test", time.Hour), nil)
+	ta := serveApp(t, fake.New(fake.Running("web")), testConfig(t, data, "unix:///fake/test.sock", time.Hour), nil)
 	site := webtest.Site{TB: t, URL: ta.srv.URL}
 
 	if code, out, errOut := runBin(t, bin, "correct horse battery\n", "user", "add", "alice", "--password-stdin", "--data", data); code != 0 || !strings.Contains(out, "alice") {
@@ -155,7 +155,7 @@ func TestUserAndTokenCommandsWorkWhileTheDashboardRuns(t *testing.T) {
 func TestWithNoUserTheLogSaysHowToCreateOne(t *testing.T) {
 	logs := &lockedBuffer{}
 	data := t.TempDir()
-	serveApp(t, fake.New(), testConfig(t, data, "fake://test", time.Hour), logs)
+	serveApp(t, fake.New(), testConfig(t, data, "unix:///fake/test.sock", time.Hour), logs)
 	if want := "podboard user add NAME --password-stdin --data " + data; !strings.Contains(logs.String(), want) {
 		t.Errorf("the log does not say %q:\n%s", want, logs.String())
 	}

@@ -16,7 +16,7 @@ import (
 // goroutine for as long as it likes, unless the whole request must arrive
 // within the read timeout.
 func TestABodySentSlowlyIsCutAtTheReadTimeout(t *testing.T) {
-	cfg := testConfig(t, t.TempDir(), "fake://test", time.Hour)
+	cfg := testConfig(t, t.TempDir(), "unix:///fake/test.sock", time.Hour)
 	cfg.readTimeout = 300 * time.Millisecond
 	ta := serveApp(t, fake.New(fake.Running("web")), cfg, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

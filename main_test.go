@@ -141,7 +141,7 @@ func TestNewAppPrunesTheHistoryAtStart(t *testing.T) {
 			storeOldJob(t, data, ended)
 
 			logs := &lockedBuffer{}
-			cfg := testConfig(t, data, "fake://test", time.Hour)
+			cfg := testConfig(t, data, "unix:///fake/test.sock", time.Hour)
 			cfg.historyKeep = tt.keep
 			ta := serveApp(t, fake.New(fake.Running("web")), cfg, logs)
 			jobs, err := ta.a.manager.Jobs(context.Background(), "", 10)

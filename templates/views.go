@@ -448,7 +448,7 @@ type HostState struct {
 // NewHostState is host's state as of now: its scans have failed since
 // since with scanErr, or work when scanErr is "".
 func NewHostState(host, podman, scanErr string, since, now time.Time) HostState {
-	h := HostState{Name: host, Podman: podman, ScanErr: scanErr}
+	h := HostState{Name: host, Podman: podman, ScanErr: strings.TrimPrefix(scanErr, "scan: ")}
 	if scanErr != "" {
 		h.Down = "host unreachable since " + clock(since, now)
 	}
