@@ -259,4 +259,3 @@ func cssID(id string) string {
 	r := strings.NewReplacer("@", `\@`, ".", `\.`, ":", `\:`)
 	return r.Replace(id)
 }
-
