@@ -71,14 +71,39 @@ type Env struct {
 	Auth     *auth.Auth             // sign-in; auth.None unless the Auth option says otherwise
 	Accounts auth.Accounts          // users and tokens, as the commands manage them
 
-	events  eventLog
-	streams streamCutter
+	// Hosts are the other Podman hosts the AlsoHost option added, by
+	// name; the Env's own (Engine, Manager) is then the host "local".
+	Hosts map[string]*Host
+
+	events   eventLog
+	streams  streamCutter
+	hostList []handlers.Host
+}
+
+// Host is another Podman host of an Env: its own fake engine, over the
+// same database, with its own manager.
+type Host struct {
+	Engine  *fake.Engine
+	Manager *lifecycle.Manager
+}
+
+// ScanHost runs one scan of the named host and waits until the hub has handed its
+// changes to the open streams; it fails the test if the scan fails.
+func (e *Env) ScanHost(name string) lifecycle.ScanResult {
+	e.TB.Helper()
+	res, err := e.Hosts[name].Manager.Scan(context.Background())
+	if err != nil {
+		e.TB.Fatalf("scan of host %s: %v", name, err)
+	}
+	e.Hub.Sync()
+	return res
 }
 
 // Option changes how New builds an Env.
 type Option func(*options)
 
 type options struct {
+	hosts      []hostOption
 	containers []lifecycle.Observed
 	config     lifecycle.Config
 	logger     *slog.Logger
@@ -91,6 +116,17 @@ type options struct {
 	listen     string
 	allowed    []string
 	origins    []string
+}
+
+type hostOption struct {
+	name       string
+	containers []lifecycle.Observed
+}
+
+// AlsoHost adds a Podman host named name holding cs (Env.Hosts): the
+// dashboard then has several hosts, and the Env's own is "local".
+func AlsoHost(name string, cs ...lifecycle.Observed) Option {
+	return func(o *options) { o.hosts = append(o.hosts, hostOption{name, cs}) }
 }
 
 // TrustedOrigins are the --trusted-origin values.
@@ -186,6 +222,9 @@ func New(tb testing.TB, opts ...Option) *Env {
 	e.wire(o)
 	if !o.noScan {
 		e.Scan()
+		for _, h := range o.hosts {
+			e.ScanHost(h.name)
+		}
 	}
 	if o.scanEvery > 0 {
 		e.runScans(o.scanEvery)
@@ -230,12 +269,37 @@ func (e *Env) wire(o options) {
 	if cfg.Logger == nil {
 		cfg.Logger = o.logger
 	}
+	cfg.Named = len(o.hosts) > 0
 	e.Manager = lifecycle.NewManager(cfg)
-	fleet, err := lifecycle.NewFleet(e.Manager)
+	managers := []*lifecycle.Manager{e.Manager}
+	hostList := []handlers.Host{{Name: lifecycle.DefaultHost, Podman: o.podman, Lifecycle: e.Manager}}
+	uris := map[string]string{lifecycle.DefaultHost: o.podman}
+	e.Hosts = map[string]*Host{}
+	for _, h := range o.hosts {
+		hc := cfg
+		hc.Engine, hc.Store, hc.Host = fake.New(h.containers...), store.Host(h.name), h.name
+		hst := &Host{Engine: hc.Engine.(*fake.Engine), Manager: lifecycle.NewManager(hc)}
+		e.Hosts[h.name] = hst
+		managers = append(managers, hst.Manager)
+		hostList = append(hostList, handlers.Host{Name: h.name, Podman: "unix:///" + h.name + ".sock", Lifecycle: hst.Manager})
+		uris[h.name] = "unix:///" + h.name + ".sock"
+		tb.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), Deadline)
+			defer cancel()
+			if err := hst.Manager.Wait(ctx); err != nil {
+				tb.Errorf("jobs of host %s still running at the end of the test: %+v", h.name, hst.Manager.Running())
+			}
+		})
+	}
+	fleet, err := lifecycle.NewFleet(managers...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.Hub.Logs, e.Hub.Usage = fleet.Logs, fleet.Usage // before any event
+	if len(o.hosts) > 0 {
+		e.Hub.HostURIs = uris
+	}
+	e.hostList = hostList
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 		defer cancel()
@@ -267,7 +331,7 @@ func (e *Env) wire(o options) {
 	proxies := ac.TrustedProxies
 	e.Hub.ClientAddr = func(r *http.Request) string { return auth.ClientKey(r, proxies) }
 	router, err := web.Router(web.Site{
-		Handlers: handlers.New(handlers.Config{Lifecycle: e.Manager, Auth: a, EndFeeds: e.Hub.EndSession, Podman: o.podman, Log: o.logger}),
+		Handlers: handlers.New(handlers.Config{Hosts: e.hostList, Auth: a, EndFeeds: e.Hub.EndSession, Log: o.logger}),
 		Hub:      e.Hub, Auth: a, Hosts: hosts, TrustedOrigins: o.origins, Log: o.logger,
 	})
 	if err != nil {
