@@ -680,7 +680,11 @@ func waitForJobs(m *lifecycle.Fleet, log *slog.Logger) error {
 	}
 	var names []string
 	for _, j := range jobs {
-		names = append(names, string(j.Op)+" "+j.Container)
+		name := j.Container
+		if m.Several() {
+			name = j.Host + "/" + name
+		}
+		names = append(names, string(j.Op)+" "+name)
 	}
 	log.Info("waiting for running operations to finish; signal again to exit now", "operations", strings.Join(names, ", "))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

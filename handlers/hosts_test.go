@@ -162,3 +162,66 @@ func TestSeveralHostsADownHostIsMarkedOnItsOwn(t *testing.T) {
 		t.Errorf("a stop on local while b is down: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestSeveralHostsContainerPagesAndHistoryNameTheHost(t *testing.T) {
+	e := twoHosts(t)
+	if r := e.Post("/hosts/b/containers/web/stop", webtest.JSON); r.Status != http.StatusAccepted {
+		t.Fatalf("stop b/web: %d %s", r.Status, r.Body)
+	}
+	if err := e.Hosts["b"].Manager.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Get("/hosts/b/containers/web")
+	if r.Status != http.StatusOK {
+		t.Fatalf("b/web's page: %d %s", r.Status, r.Body)
+	}
+	d := r.Doc()
+	if got := strings.TrimSpace(d.Text("container-host")); got != "on b" {
+		t.Errorf("b/web's page says %q, want on b", got)
+	}
+	if got, _ := d.Find("main").Attr("sse-connect"); got != "/events?stream=containers&logs=web&host=b" {
+		t.Errorf("b/web's page connects to %q", got)
+	}
+	if got, _ := d.Find("main").Attr("data-row-url"); got != "/hosts/b/containers/web/row" {
+		t.Errorf("b/web's page fetches its row from %q", got)
+	}
+	if r := e.Get("/hosts/b/containers/web/row"); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="row-web@b"`) {
+		t.Errorf("b/web's row: %d %s", r.Status, r.Body)
+	}
+	if r := e.Get("/hosts/b/containers/web/logs.txt"); r.Status != http.StatusOK {
+		t.Errorf("b/web's logs: %d %s", r.Status, r.Body)
+	}
+
+	// The history of every host names each container with its host; a
+	// host's history only its own.
+	all := e.Get("/history").Body
+	if !strings.Contains(all, "b/web") || !strings.Contains(all, `href="/hosts/b/containers/web/history"`) {
+		t.Errorf("/history lacks b/web's stop:\n%s", all)
+	}
+	if r := e.Get("/hosts/local/history"); r.Status != http.StatusOK || strings.Contains(r.Body, "b/web") {
+		t.Errorf("/hosts/local/history: %d, lists b/web: %v", r.Status, strings.Contains(r.Body, "b/web"))
+	}
+	if r := e.Get("/hosts/b/containers/web/history"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Operations on web on b") {
+		t.Errorf("/hosts/b/containers/web/history: %d", r.Status)
+	}
+}
+
+func TestOneHostKeepsItsRoutesAndAcceptsItsHostsToo(t *testing.T) {
+	e := webtest.New(t, webtest.Containers(fake.Running("web")))
+	if r := e.Post("/hosts/local/containers/web/stop", webtest.JSON); r.Status != http.StatusAccepted {
+		t.Fatalf("stop local/web by its host route: %d %s", r.Status, r.Body)
+	}
+	if err := e.Manager.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := e.Get("/").Doc()
+	if d.Find(`[id="row-web"]`).Length() != 1 || d.TestID("host-head").Length() != 0 {
+		t.Errorf("a dashboard of one host shows host groups, or lost row-web")
+	}
+	if got, _ := d.Find(`[id="row-web:run"]`).Closest("form").Attr("hx-post"); got != "/containers/web/start" {
+		t.Errorf("web's start posts to %q", got)
+	}
+	if r := e.Post("/hosts/nas/containers/web/start", webtest.JSON); r.Status != http.StatusNotFound {
+		t.Errorf("a host that is not there: %d", r.Status)
+	}
+}

@@ -82,7 +82,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	host := q.Get("host")
 	switch {
-	case q.Has("host") && h.HostURIs[host] == "":
+	case q.Has("host") && h.HostURIs[host] == "" && !(len(h.HostURIs) == 0 && host == lifecycle.DefaultHost):
 		http.Error(w, fmt.Sprintf("host: no host %q", host), http.StatusBadRequest)
 		return
 	case logs != "" && host == "" && h.several():
