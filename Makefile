@@ -39,6 +39,9 @@ generate: ## Regenerate the templ output (then run make css if classes changed)
 demo: deps build ## Run the dashboard on http://127.0.0.1:8080 with demo containers on a private Podman
 	$(GO) run ./lifecycle/podman/podmansvc/demo -podboard ./podboard -dir data/demo
 
+demo-hosts: deps build ## The demo with a second private Podman, the host nas: rows grouped by host, a banner for each host
+	$(GO) run ./lifecycle/podman/podmansvc/demo -podboard ./podboard -dir data/demo -hosts 2
+
 check: check-generated check-css ## Static checks: gofmt, go vet, generated files current
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -56,7 +59,7 @@ check-generated: ## Fail if templ generate would change the committed output
 test: deps check bench-smoke ## Run every test: unit, real Podman, real browser (race detector on)
 	$(GO) test -race $(GOTAGS) -count=1 -timeout 30m ./...
 
-.PHONY: help deps build generate demo check check-generated test
+.PHONY: help deps build generate demo demo-hosts check check-generated test
 
 # Benchmarks: the harness is TestBenchReport in bench_harness_test.go, the
 # report's prose docs/BENCHMARKS.tmpl.md; the Go benchmarks of the hot paths

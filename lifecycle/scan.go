@@ -23,7 +23,7 @@ func (r ScanResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
 // the row still being the one read: a job's write that lands while the
 // engine is being listed always wins over the scan's older view.
 func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
-	began := time.Now()
+	began, at := time.Now(), m.now()
 	res, listed, err := m.scan(ctx)
 	if err == nil || ctx.Err() == nil {
 		m.observe.ScanDone(ScanReport{Host: m.host, Took: time.Since(began), Result: res, Err: err, Listed: listed})
@@ -31,7 +31,7 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	var next *scanFailure
 	prev := m.scanErr.Load()
 	if err != nil {
-		next = &scanFailure{err: err, since: m.now()}
+		next = &scanFailure{err: err, since: at} // when the scan that failed began
 		if prev != nil {
 			next.since = prev.since // failing since the first failure
 		}

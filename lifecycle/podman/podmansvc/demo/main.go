@@ -3,9 +3,10 @@
 // takes 20 s to stop cleanly (stop timeout 600 s), a web server that stops
 // at once, one that ignores SIGTERM and is killed after its 5 s timeout, a
 // stopped worker, one whose start always fails, and one with a healthcheck,
-// which the demo runs every 10 s as a host's systemd timer would. Nothing
-// touches the host's own containers. Ctrl-C stops the dashboard, then the
-// service, both by PID.
+// which the demo runs every 10 s as a host's systemd timer would. With
+// -hosts 2 a second private service, the host "nas", holds two more, and
+// the dashboard follows both hosts. Nothing touches the host's own
+// containers. Ctrl-C stops the dashboard, then the services, all by PID.
 package main
 
 import (
@@ -36,6 +37,16 @@ var demo = []struct {
 	{"api", podmansvc.Workload{StopTimeout: 10, Start: true, Healthcheck: true}},
 }
 
+// nas is the second host's containers, with -hosts 2: a name the first
+// host has too, and one of its own.
+var nas = []struct {
+	name string
+	w    podmansvc.Workload
+}{
+	{"web", podmansvc.Workload{StopTimeout: 10, Start: true}},
+	{"backup", podmansvc.Workload{StopDelay: 5 * time.Second, StopTimeout: 60, Start: true}},
+}
+
 // healthEvery is how often the demo runs the healthchecks: Podman leaves
 // that to systemd timers, and the private service has none.
 const healthEvery = 10 * time.Second
@@ -64,14 +75,19 @@ func main() {
 	dir := flag.String("dir", "data/demo", "directory for the private Podman store and the dashboard's data")
 	bin := flag.String("podboard", "./podboard", "the dashboard binary")
 	listen := flag.String("listen", "127.0.0.1:8080", "address the dashboard serves on")
+	hosts := flag.Int("hosts", 1, "1, or 2 for a second private Podman, the host nas")
 	flag.Parse()
-	if err := run(*dir, *bin, *listen); err != nil {
+	if *hosts != 1 && *hosts != 2 {
+		fmt.Fprintln(os.Stderr, "demo: -hosts: want 1 or 2")
+		os.Exit(2)
+	}
+	if err := run(*dir, *bin, *listen, *hosts); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, bin, listen string) error {
+func run(dir, bin, listen string, hosts int) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -88,12 +104,26 @@ func run(dir, bin, listen string) error {
 		return err
 	}
 	for _, d := range demo {
-		if _, err := svc.Podman("container", "exists", d.name); err == nil {
-			continue
+		if err := create(svc, d.name, d.w); err != nil {
+			return err
 		}
-		if err := svc.CreateWorkload(d.name, d.w); err != nil {
-			return fmt.Errorf("create %s: %w", d.name, err)
+	}
+	args := []string{"--listen", listen, "--podman", svc.URI, "--scan-interval", "2s"}
+	var second *podmansvc.Service
+	if hosts == 2 {
+		if second, err = podmansvc.Launch(filepath.Join(dir, "podman-nas")); err != nil {
+			return err
 		}
+		defer second.Close()
+		if _, err := second.BuildWorkloadImage(); err != nil {
+			return err
+		}
+		for _, d := range nas {
+			if err := create(second, d.name, d.w); err != nil {
+				return err
+			}
+		}
+		args = []string{"--listen", listen, "--podman", "local=" + svc.URI, "--podman", "nas=" + second.URI, "--scan-interval", "2s"}
 	}
 
 	data := filepath.Join(dir, "dashboard")
@@ -104,7 +134,7 @@ func run(dir, bin, listen string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd := exec.Command(bin, "--listen", listen, "--podman", svc.URI, "--data", data, "--scan-interval", "2s")
+	cmd := exec.Command(bin, append(args, "--data", data)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the dashboard: %w", err)
@@ -112,6 +142,9 @@ func run(dir, bin, listen string) error {
 	fmt.Printf("demo: dashboard on http://%s (Podman %s); Ctrl-C stops both\n", listen, svc.URI)
 	fmt.Printf("demo: sign in as %s with the password %s\n", demoName, password)
 	fmt.Printf("demo: change containers from a shell with: podman --remote --url %s ps -a\n", svc.URI)
+	if second != nil {
+		fmt.Printf("demo: the host nas is %s; take it down with: kill -STOP %d (back: kill -CONT %d)\n", second.URI, second.PID(), second.PID())
+	}
 	fmt.Printf("demo: make api unhealthy with: podman --remote --url %s exec api /workload sicken (heal: /workload heal)\n", svc.URI)
 	go checkHealth(ctx, svc)
 	exited := make(chan error, 1)
@@ -125,6 +158,17 @@ func run(dir, bin, listen string) error {
 	// it too and ends it at once.
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	<-exited
+	return nil
+}
+
+// create makes the workload container name on svc, unless it exists.
+func create(svc *podmansvc.Service, name string, w podmansvc.Workload) error {
+	if _, err := svc.Podman("container", "exists", name); err == nil {
+		return nil
+	}
+	if err := svc.CreateWorkload(name, w); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
 	return nil
 }
 
