@@ -197,6 +197,24 @@ func TestTwoHostsOneOverSSHEachActsAndOneDownLeavesTheOtherWorking(t *testing.T)
 	waitUntil(t, "host a's banner gone", deadline, func() bool {
 		return webtest.Parse(t, getBody(t, p.url+"/")).Find(`[data-testid=scan-error]`).Length() == 0
 	})
+
+	// Host a's Podman hangs (frozen): host b's actions and the page do
+	// not wait for it.
+	if err := s.local.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	began = time.Now()
+	if code, body := hostPost(t, p.url, "b", "hosts-beta", "stop"); code != http.StatusAccepted {
+		t.Fatalf("stop on host b while a hangs: %d %s", code, body)
+	}
+	getBody(t, p.url+"/")
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("host b's stop and the page took %s while host a hangs, want within 1s", took)
+	}
+	if err := s.local.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	waitOnHost(t, p.url, "b", "hosts-beta", "stopped")
 	p.stop()
 }
 
