@@ -48,7 +48,7 @@ const benchReportPath = "docs/BENCHMARKS.md"
 var benchPackages = []string{"./templates", "./lifecycle", "./web", "./web/auth", "./handlers"}
 
 // The sections of the report, the names PODBOARD_BENCH_ONLY takes.
-var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7", "8"}
+var benchSections = []string{"1", "1b", "1c", "2", "2b", "2c", "3", "3b", "4", "5", "6", "7", "8", "9"}
 
 // benchSizes are the sizes of one harness run.
 type benchSizes struct {
@@ -116,6 +116,16 @@ type benchSizes struct {
 	statsWindow, statsSettle time.Duration
 	statsRuns                int
 
+	// 9. Many hosts: hosts and the containers of each (the same names
+	// on every host); rounds of first scans, the unchanged scans after
+	// each; page loads; clicks at once per round, rounds over the fake
+	// engines and with one host the real Podman.
+	hosts, hostContainers       int
+	hostScanRounds, hostRescans int
+	hostPageLoads               int
+	hostClicks, hostClickRounds int
+	hostRealRounds              int
+
 	calibrationRuns int
 }
 
@@ -161,6 +171,14 @@ func benchSizesFor(mode string) benchSizes {
 			statsWindow:        60 * time.Second,
 			statsSettle:        10 * time.Second,
 			statsRuns:          3,
+			hosts:              10,
+			hostContainers:     200,
+			hostScanRounds:     5,
+			hostRescans:        20,
+			hostPageLoads:      30,
+			hostClicks:         32,
+			hostClickRounds:    40,
+			hostRealRounds:     10,
 			calibrationRuns:    20,
 		}
 	}
@@ -199,6 +217,14 @@ func benchSizesFor(mode string) benchSizes {
 		statsWindow:        2 * time.Second,
 		statsSettle:        time.Second,
 		statsRuns:          1,
+		hosts:              3,
+		hostContainers:     20,
+		hostScanRounds:     1,
+		hostRescans:        2,
+		hostPageLoads:      2,
+		hostClicks:         8,
+		hostClickRounds:    2,
+		hostRealRounds:     1,
 		calibrationRuns:    3,
 	}
 }
@@ -273,6 +299,9 @@ func TestBenchReport(t *testing.T) {
 	})
 	if want("2c") {
 		t.Run("2c-stalled-clients", func(t *testing.T) { benchStalledClients(t, sz, rep) })
+	}
+	if want("9") {
+		t.Run("9-many-hosts", func(t *testing.T) { benchHosts(t, sz, rep) })
 	}
 	if want("6") {
 		t.Run("6-go-benchmarks", func(t *testing.T) { benchGo(t, sz, rep) })
@@ -761,7 +790,7 @@ func TestBenchSelectionRunsTheSectionsNamedAndRefusesAnUnknownOne(t *testing.T) 
 		{only: "1", runs: []string{"1"}},
 		{only: "1c,7", runs: []string{"1c", "7"}},
 		{only: "3b,3", runs: []string{"3", "3b"}},
-		{only: "9", err: true},
+		{only: "10", err: true},
 		{only: "1,", err: true},
 	}
 	for _, tt := range tests {
