@@ -521,8 +521,15 @@ func newApp(ctx context.Context, cfg config, engines []hostEngine, log *slog.Log
 	// Before the managers' first event: the hub's goroutine reads them
 	// from then on.
 	a.hub.Logs, a.hub.Usage, a.hub.HostURIs = a.fleet.Logs, a.fleet.Usage, uris
+	// One host is scanned before serving, so that the first page is
+	// current. Of several, each is scanned in the background: one whose
+	// Podman hangs would keep the others waiting for its scan timeout.
+	recoverHost := (*lifecycle.Manager).Recover
+	if several {
+		recoverHost = (*lifecycle.Manager).RecoverJobs
+	}
 	for _, m := range managers {
-		if jobs, err := m.Recover(ctx); err != nil {
+		if jobs, err := recoverHost(m, ctx); err != nil {
 			a.close()
 			return nil, err
 		} else if len(jobs) > 0 {
@@ -540,7 +547,11 @@ func newApp(ctx context.Context, cfg config, engines []hostEngine, log *slog.Log
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancelBG = cancel
 	a.fleet.Each(func(m *lifecycle.Manager) {
-		go m.Run(bg, cfg.scanInterval)
+		if several {
+			go m.RunNow(bg, cfg.scanInterval)
+		} else {
+			go m.Run(bg, cfg.scanInterval)
+		}
 		if cfg.stats {
 			go m.WatchStats(bg, statsInterval)
 		}

@@ -178,8 +178,17 @@ func (m *Manager) ScanEvery(ctx context.Context, interval time.Duration, kick <-
 // Run keeps the dashboard in line with the engine until ctx ends: a scan at
 // every interval and, when the engine reports changes as they happen, a
 // scan soon after each burst of changes.
-func (m *Manager) Run(ctx context.Context, interval time.Duration) {
+func (m *Manager) Run(ctx context.Context, interval time.Duration) { m.follow(ctx, interval, false) }
+
+// RunNow is Run with a first scan at once, for a manager whose Recover
+// did not scan (RecoverJobs).
+func (m *Manager) RunNow(ctx context.Context, interval time.Duration) { m.follow(ctx, interval, true) }
+
+func (m *Manager) follow(ctx context.Context, interval time.Duration, now bool) {
 	kick := make(chan struct{}, 1)
+	if now {
+		kick <- struct{}{}
+	}
 	if w, ok := m.engine.(Watcher); ok {
 		go m.watch(ctx, w, kick)
 	}
@@ -219,6 +228,23 @@ func (m *Manager) watch(ctx context.Context, w Watcher, kick chan<- struct{}) {
 // the incident log says so, and a scan then takes the real state from the
 // engine. Call it once at start-up, before serving.
 func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
+	jobs, err := m.RecoverJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The rows are no longer transitional whatever the scan does; when it
+	// fails, the periodic scan takes the states from the engine later.
+	if _, err := m.Scan(ctx); err != nil {
+		m.log.Warn("first scan failed; retrying at the scan interval", "err", err)
+	}
+	return jobs, nil
+}
+
+// RecoverJobs is Recover without its scan, which reads only the store: a
+// dashboard of several hosts recovers each host's jobs before serving and
+// scans the hosts in the background (RunNow), so that a host whose Podman
+// hangs never delays the start of the others.
+func (m *Manager) RecoverJobs(ctx context.Context) ([]Job, error) {
 	jobs, err := m.store.RunningJobs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -235,11 +261,6 @@ func (m *Manager) Recover(ctx context.Context) ([]Job, error) {
 			fmt.Sprintf("job %d begun %s; the dashboard stopped before it ended; state re-read from Podman",
 				j.ID, j.StartedAt.UTC().Format(time.RFC3339)))
 		m.opLog(j).Warn("operation interrupted by a restart of the dashboard")
-	}
-	// The rows are no longer transitional whatever the scan does; when it
-	// fails, the periodic scan takes the states from the engine later.
-	if _, err := m.Scan(ctx); err != nil {
-		m.log.Warn("first scan failed; retrying at the scan interval", "err", err)
 	}
 	return jobs, nil
 }
