@@ -36,8 +36,9 @@ type hostsApp struct {
 
 // startHostsApp runs newApp over engines, as main runs it with one
 // --podman NAME=URI per host, with --auth none and the bench's feed caps.
-// It returns how long newApp took: it opens the data, runs the first scan
-// of each host and starts the periodic scans.
+// It returns how long newApp took: it opens the data, recovers each host's
+// jobs and starts the scans, each host's first one at once; it then waits
+// (up to a second) for those first scans.
 func startHostsApp(t *testing.T, engines []hostEngine, scanInterval time.Duration) (*hostsApp, time.Duration) {
 	t.Helper()
 	flags := append([]string{"--auth", "none"}, benchFeedCaps...)
@@ -51,6 +52,15 @@ func startHostsApp(t *testing.T, engines []hostEngine, scanInterval time.Duratio
 	took := time.Since(began)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Each host's first scan runs in the background: wait for those that
+	// can end (a host held from the start cannot).
+	for _, e := range engines {
+		m, _ := a.fleet.Manager(e.name)
+		select {
+		case <-m.Scanned():
+		case <-time.After(time.Second):
+		}
 	}
 	ha := &hostsApp{t: t, a: a, srv: httptest.NewServer(a.srv.Handler)}
 	t.Cleanup(ha.stop)
@@ -350,8 +360,8 @@ func benchHosts(t *testing.T, sz benchSizes, rep *benchReport) {
 		ha.stop()
 	})
 
-	// The same host hung from the start: newApp's first scans run host by
-	// host, each bounded by the scan timeout.
+	// The same host hung from the start: its first scan, in the
+	// background, must keep neither the start nor the other hosts waiting.
 	t.Run("hung-at-start", func(t *testing.T) {
 		engines, fakes := fakeHosts(hosts, names, sz.engineLatency)
 		release := fakes[0].HoldList()
@@ -365,7 +375,7 @@ func benchHosts(t *testing.T, sz benchSizes, rep *benchReport) {
 		}
 		rep.metric("9.startHung", took.Round(time.Millisecond).String())
 		rep.flag("9.startHung.slow", took > time.Second)
-		rep.info("9", fmt.Sprintf("start-up (newApp: every host's first scan) with %d hosts × %d containers: all healthy / the first host's Podman hung", sz.hosts, sz.hostContainers),
+		rep.info("9", fmt.Sprintf("start-up (newApp, until it serves) with %d hosts × %d containers: all healthy / the first host's Podman hung", sz.hosts, sz.hostContainers),
 			fmtMS(startTook)+" / "+took.Round(time.Millisecond).String())
 		ha.stop()
 	})

@@ -41,6 +41,8 @@ type Manager struct {
 	startTimeout  time.Duration
 
 	scanErr   atomic.Pointer[scanFailure]
+	scanned   chan struct{} // closed when the first scan has ended
+	scanOnce  sync.Once
 	healthSeq atomic.Int64
 	usage     usage
 
@@ -103,6 +105,7 @@ func NewManager(cfg Config) *Manager {
 		opGrace:       cfg.OpGrace,
 		startTimeout:  cfg.StartTimeout,
 		host:          cmp.Or(cfg.Host, DefaultHost),
+		scanned:       make(chan struct{}),
 		named:         cfg.Named,
 	}
 	if m.notify == nil {

@@ -37,6 +37,7 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 		}
 	}
 	m.scanErr.Store(next)
+	defer m.scanOnce.Do(func() { close(m.scanned) })
 	// Pages hear when the scan starts failing, when its reason changes and
 	// when it works again.
 	if msg := next.text(); msg != prev.text() {
@@ -61,6 +62,10 @@ func (f *scanFailure) text() string {
 	}
 	return f.err.Error()
 }
+
+// Scanned is closed once the first scan has ended, whether it worked or
+// not.
+func (m *Manager) Scanned() <-chan struct{} { return m.scanned }
 
 // ScanError is why the last scan failed, nil when it worked.
 func (m *Manager) ScanError() error {
