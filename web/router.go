@@ -39,6 +39,11 @@ func Router(s Site) (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(securityHeaders)
 	r.Use(middleware.Recoverer)
+	// Pages, fragments, JSON and logs travel gzipped to a client that
+	// takes it: a table of a few thousand rows is megabytes of HTML and a
+	// twentieth of that gzipped. The live feed (text/event-stream) is
+	// never compressed, so its events are not held in a compressor.
+	r.Use(middleware.Compress(5))
 	r.Use(requestLog(s.Log))
 	r.Use(s.Hosts.check)
 	// The largest body any route reads, the bulk form's; every other

@@ -114,3 +114,36 @@ func TestRouterServesTheLiveFeedAtEvents(t *testing.T) {
 		}
 	}
 }
+
+// Pages travel gzipped to a client that takes it; the live feed never,
+// since a compressor would hold its events.
+func TestPagesAreGzippedAndTheLiveFeedIsNot(t *testing.T) {
+	e := webtest.New(t, webtest.Containers(fake.Running("web")))
+	for _, tt := range []struct {
+		path, encoding string
+	}{
+		{"/", "gzip"},
+		{"/api/containers", "gzip"},
+		{"/static/js/app.js", "gzip"},
+	} {
+		req := e.NewRequest(http.MethodGet, tt.path, webtest.Page)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Encoding"); got != tt.encoding {
+			t.Errorf("GET %s: Content-Encoding %q, want %q", tt.path, got, tt.encoding)
+		}
+	}
+	req := e.NewRequest(http.MethodGet, "/events", webtest.Page)
+	req.Header.Set("Accept-Encoding", "gzip")
+	feed := webtest.SubscribeRequest(t, http.DefaultClient, req)
+	defer feed.Close()
+	if got := feed.Response().Header.Get("Content-Encoding"); got != "" {
+		t.Errorf("the live feed is sent with Content-Encoding %q", got)
+	}
+	e.Post("/containers/web/stop", webtest.HTMX)
+	feed.Next(0, "web stopping, pushed", webtest.IsRow("web", "stopping"))
+}
