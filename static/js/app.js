@@ -217,17 +217,25 @@
     return true;
   }
 
+  // The hosts whose group the operator collapsed, kept here since a
+  // fetch of the whole table (each time the live connection opens again)
+  // brings every group expanded.
+  var collapsedHosts = new Set();
+
   // The parts of the table that are sorted on their own: the table, or
   // each host's group on a dashboard of several hosts (whose host filter
-  // hides the groups it does not keep).
+  // hides the groups it does not keep). A part hidden or collapsed keeps
+  // none of its rows selected.
   function parts(tbody) {
-    if (!tbody.dataset.hosts) return [{ el: tbody, end: document.getElementById('empty'), shown: true }];
+    if (!tbody.dataset.hosts) return [{ el: tbody, end: document.getElementById('empty'), shown: true, selectable: true }];
     var hostSelect = document.getElementById('host-filter');
     var only = hostSelect ? hostSelect.value : '';
     return Array.prototype.map.call(tbody.querySelectorAll('.host-group'), function (g) {
       var keep = only === '' || g.dataset.host === only;
       if (g.hidden !== !keep) g.hidden = !keep;
-      return { el: g, end: g.querySelector('.empty'), shown: keep };
+      var collapsed = collapsedHosts.has(g.dataset.host);
+      if (g.classList.contains('collapsed') !== collapsed) g.classList.toggle('collapsed', collapsed);
+      return { el: g, end: g.querySelector('.empty'), shown: keep, selectable: keep && !collapsed };
     });
   }
 
@@ -250,7 +258,7 @@
     var shown = 0, total = 0, unhealthy = 0;
     parts(tbody).forEach(function (p) {
       if (p.el !== tbody) markHost(p.el);
-      var c = arrange(p.el, p.end, p.shown);
+      var c = arrange(p.el, p.end, p.shown, p.selectable);
       shown += c.shown;
       total += c.total;
       unhealthy += c.unhealthy;
@@ -271,8 +279,9 @@
   }
 
   // arrange filters and sorts the rows of one part, which end goes after;
-  // a part not shown (another host) keeps none selected.
-  function arrange(tbody, end, partShown) {
+  // a part not shown (another host) or not selectable (collapsed) keeps
+  // none selected.
+  function arrange(tbody, end, partShown, selectable) {
     var input = document.getElementById('filter');
     var select = document.getElementById('show');
     var q = input ? input.value.trim().toLowerCase() : '';
@@ -291,7 +300,7 @@
       // filter hides is no longer selected.
       var box = r.querySelector('input.select');
       if (!box) return;
-      if (!match || !partShown) selected.delete(box.value);
+      if (!match || !selectable) selected.delete(box.value);
       if (box.checked !== selected.has(box.value)) box.checked = selected.has(box.value);
     });
     var count = document.getElementById('unhealthy-count');
@@ -410,8 +419,9 @@
     if (toggle) {
       var group = toggle.closest('.host-group');
       if (group) {
-        group.classList.toggle('collapsed');
-        markHost(group);
+        if (collapsedHosts.has(group.dataset.host)) collapsedHosts.delete(group.dataset.host);
+        else collapsedHosts.add(group.dataset.host);
+        applyView();
       }
       return;
     }
