@@ -40,7 +40,7 @@ func TestBrowserFilterHidesRowsThatDoNotMatchAndSortButtonsReorderThem(t *testin
 	p.open(f.url)
 
 	visible := `Array.prototype.filter.call(document.querySelectorAll('#rows [role=row][data-name]'),
-		function (r) { return !r.hidden && r.offsetParent !== null; }).map(function (r) { return r.dataset.name; }).join(',')`
+		function (r) { return r.checkVisibility(); }).map(function (r) { return r.dataset.name; }).join(',')`
 	waitVisible := func(what, want string) {
 		t.Helper()
 		p.waitFor(what, visible+" === "+js(want))
