@@ -42,7 +42,7 @@ func parseHosts(args []string, file string, identities []string, def string) ([]
 		for _, a := range args {
 			s, err := parseHost(a)
 			if err != nil {
-				return nil, fmt.Errorf("--podman %s: %w", podman.Redact(a), err)
+				return nil, fmt.Errorf("--podman %s: %w", redactHost(a), err)
 			}
 			specs = append(specs, s)
 		}
@@ -73,7 +73,8 @@ func parseHost(s string) (hostSpec, error) {
 	if eq, scheme := strings.Index(s, "="), strings.Index(s, "://"); eq >= 0 && (scheme < 0 || eq < scheme) {
 		name, uri = s[:eq], s[eq+1:]
 		if err := lifecycle.ValidateHost(name); err != nil {
-			return hostSpec{}, errors.Unwrap(err)
+			// Its message without the web's "invalid request: ".
+			return hostSpec{}, errors.New(strings.TrimPrefix(err.Error(), lifecycle.ErrInvalid.Error()+": "))
 		}
 	}
 	scheme, _, ok := strings.Cut(uri, "://")
@@ -81,6 +82,15 @@ func parseHost(s string) (hostSpec, error) {
 		return hostSpec{}, fmt.Errorf("want a unix://, tcp:// or ssh:// URI, such as unix:///run/podman/podman.sock or nas=ssh://core@nas.lan/run/podman/podman.sock")
 	}
 	return hostSpec{name: name, uri: uri}, nil
+}
+
+// redactHost is a --podman value with its URI's password redacted: a
+// NAME= before it does not parse as a URI.
+func redactHost(s string) string {
+	if eq, scheme := strings.Index(s, "="), strings.Index(s, "://"); eq >= 0 && (scheme < 0 || eq < scheme) {
+		return s[:eq+1] + podman.Redact(s[eq+1:])
+	}
+	return podman.Redact(s)
 }
 
 // readHostsFile reads one host per line: NAME=URI, optionally followed by
