@@ -29,7 +29,7 @@ func parseHosts(args []string, file string, identities []string, def string) ([]
 	var specs []hostSpec
 	switch {
 	case len(args) > 0 && file != "":
-		return nil, errors.New("--podman and --hosts-file both name hosts: give one of them")
+		return nil, errors.New("--podman (or PODBOARD_PODMAN) and --hosts-file (or PODBOARD_HOSTS_FILE) both name hosts: give one of them")
 	case file != "":
 		var err error
 		if specs, err = readHostsFile(file); err != nil {
@@ -152,6 +152,8 @@ func assignIdentities(specs []hostSpec, identities []string) error {
 				return fmt.Errorf("--podman-identity %s: no host %q", id, name)
 			}
 			common = id // a file name with a '='
+		case named && !strings.HasPrefix(specs[i].uri, "ssh://"):
+			return fmt.Errorf("--podman-identity %s: host %q is not reached over ssh://, so it takes no identity", id, name)
 		case named:
 			specs[i].identity = file
 		default:

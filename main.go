@@ -92,11 +92,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	fs.StringVar(&c.listen, "listen", env("PODBOARD_LISTEN", "127.0.0.1:8080"), "address to serve on (env PODBOARD_LISTEN); loopback unless you open it")
 	var hostArgs, identityArgs []string
-	fs.Func("podman", "a Podman API URI (unix://, tcp://, ssh://user@host[:port]/socket), or NAME=URI for one of several hosts; repeat it for each host (env PODBOARD_PODMAN, comma-separated; default CONTAINER_HOST, else the local socket)", func(s string) error {
-		hostArgs = append(hostArgs, s)
+	fs.Func("podman", "a Podman API URI (unix://, tcp://, ssh://user@host[:port]/socket), or NAME=URI for one of several hosts; repeat it for each host, or separate them with commas (env PODBOARD_PODMAN; default CONTAINER_HOST, else the local socket)", func(s string) error {
+		hostArgs = append(hostArgs, splitList(s)...)
 		return nil
 	})
-	hostsFile := fs.String("hosts-file", env("PODBOARD_HOSTS_FILE", ""), "file listing the Podman hosts, one NAME=URI [identity=FILE] per line, instead of --podman (env PODBOARD_HOSTS_FILE)")
+	hostsFile := fs.String("hosts-file", "", "file listing the Podman hosts, one NAME=URI [identity=FILE] per line, instead of --podman (env PODBOARD_HOSTS_FILE)")
 	fs.StringVar(&c.data, "data", env("PODBOARD_DATA", "./data"), "directory for the database and the incident log (env PODBOARD_DATA)")
 	fs.Func("podman-identity", "private key file that logs in to the ssh:// hosts, or NAME=FILE for one host; repeatable (env PODBOARD_PODMAN_IDENTITY, comma-separated)", func(s string) error {
 		identityArgs = append(identityArgs, s)
@@ -144,8 +144,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.knownHosts == "" {
 		c.knownHosts = filepath.Join(c.data, "known_hosts")
 	}
-	if len(hostArgs) == 0 {
-		hostArgs = splitList(getenv("PODBOARD_PODMAN"))
+	// Flags win over the environment: hosts named by a flag (--podman or
+	// --hosts-file) leave both variables unread.
+	if len(hostArgs) == 0 && *hostsFile == "" {
+		hostArgs, *hostsFile = splitList(getenv("PODBOARD_PODMAN")), getenv("PODBOARD_HOSTS_FILE")
 	}
 	if len(identityArgs) == 0 {
 		identityArgs = splitList(getenv("PODBOARD_PODMAN_IDENTITY"))
