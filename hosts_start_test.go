@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,5 +39,60 @@ func TestAHungHostDelaysNeitherTheStartNorTheOtherHosts(t *testing.T) {
 	})
 	if cs, _ := a.manager.Containers(context.Background()); len(cs) != 0 {
 		t.Errorf("host a has rows while its list hangs: %+v", cs)
+	}
+}
+
+// Hosts whose Podman accepts connections and never answers: the start
+// waits for their first attempts 2 s in all, not 10 s (the connect
+// timeout) each.
+func TestConnectingToHungHostsWaitsTwoSecondsInAll(t *testing.T) {
+	dir := t.TempDir()
+	var args []string
+	for _, name := range []string{"a", "b", "c"} {
+		path := filepath.Join(dir, name+".sock")
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var held []net.Conn
+		var mu sync.Mutex
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				held = append(held, c) // read nothing, answer nothing
+				mu.Unlock()
+			}
+		}()
+		t.Cleanup(func() {
+			ln.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range held {
+				c.Close()
+			}
+		})
+		args = append(args, "--podman", name+"=unix://"+path)
+	}
+	cfg := testConfig(t, t.TempDir(), args[1], time.Hour, args[2:]...)
+	bg, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	began := time.Now()
+	engines, closeAll, err := connectAll(context.Background(), bg, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll()
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("connecting to 3 hung hosts took %s, want about 2s in all", took)
+	}
+	if len(engines) != 3 {
+		t.Fatalf("%d engines, want 3", len(engines))
+	}
+	if _, err := engines[0].engine.List(context.Background()); !errors.Is(err, lifecycle.ErrUnreachable) {
+		t.Errorf("a hung host before it connected: %v, want at once ErrUnreachable", err)
 	}
 }

@@ -135,7 +135,7 @@ func TestTwoHostsOneOverSSHEachActsAndOneDownLeavesTheOtherWorking(t *testing.T)
 	if code := p.post("alpha", "start"); code != http.StatusNotFound {
 		t.Errorf("POST /containers/alpha/start on two hosts: %d, want 404", code)
 	}
-	if code, body := hostPost(t, p.url, "c", "alpha", "start"); code != http.StatusNotFound || !strings.Contains(body, `no host \"c\"`) {
+	if code, body := hostPost(t, p.url, "c", "alpha", "start"); code != http.StatusNotFound || !strings.Contains(body, `No such host: \"c\"`) {
 		t.Errorf("a host that is not there: %d %s", code, body)
 	}
 	incidents := readFile(t, filepath.Join(s.data, "lifecycle.log"))

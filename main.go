@@ -314,33 +314,38 @@ func main() {
 }
 
 // connect reaches the Podman of host h: over SSH, with the host key
-// checked and the identity file, for ssh://; directly otherwise.
+// checked and the identity file, for ssh://; directly otherwise. Its
+// errors end with what to do at the command line.
 func connect(ctx context.Context, cfg config, h hostSpec) (*podman.Engine, error) {
+	e, err := dial(ctx, cfg, h)
+	switch {
+	case err == nil:
+		return e, nil
+	case errors.Is(err, sshtunnel.ErrUnknownHostKey) || errors.Is(err, sshtunnel.ErrHostKeyChanged):
+		return nil, err // it says what to do
+	case strings.HasPrefix(h.uri, "ssh://"):
+		socket := "the socket the URI names"
+		if t, perr := sshtunnel.ParseTarget(h.uri); perr == nil {
+			socket = t.Socket
+		}
+		return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys, and that Podman's API listens on %s", err, socket)
+	}
+	return nil, fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(h.uri))
+}
+
+// dial is connect without the command-line hints: a host of several that
+// is down says why in its banner, where they do not belong.
+func dial(ctx context.Context, cfg config, h hostSpec) (*podman.Engine, error) {
 	if strings.HasPrefix(h.uri, "ssh://") {
 		sockets := filepath.Join(cfg.data, "run")
 		if len(cfg.hosts) > 1 {
 			sockets = filepath.Join(sockets, h.name) // a tunnel each
 		}
-		e, err := podman.ConnectSSH(ctx, h.uri, podman.SSH{
+		return podman.ConnectSSH(ctx, h.uri, podman.SSH{
 			Identity: h.identity, KnownHosts: cfg.knownHosts, SocketDir: sockets,
 		}, 10*time.Second)
-		if errors.Is(err, sshtunnel.ErrUnknownHostKey) || errors.Is(err, sshtunnel.ErrHostKeyChanged) {
-			return nil, err // it says what to do
-		}
-		if err != nil {
-			socket := "the socket the URI names"
-			if t, perr := sshtunnel.ParseTarget(h.uri); perr == nil {
-				socket = t.Socket
-			}
-			return nil, fmt.Errorf("%v\n  Check that sshd runs there, that the key of --podman-identity is in the user's authorized_keys, and that Podman's API listens on %s", err, socket)
-		}
-		return e, nil
 	}
-	e, err := podman.Connect(ctx, h.uri, 10*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("%v\n  Start Podman's API service, for example: podman system service --time=0 %s &\n  or point --podman (or CONTAINER_HOST) at a running one", err, podman.Redact(h.uri))
-	}
-	return e, nil
+	return podman.Connect(ctx, h.uri, 10*time.Second)
 }
 
 // firstConnectWait is how long a dashboard of several hosts waits, at
@@ -369,20 +374,19 @@ func connectAll(ctx, bg context.Context, cfg config, log *slog.Logger) (engines 
 	}
 	var redials []*podman.Redial
 	for _, h := range cfg.hosts {
-		r := podman.NewRedial(h.uri, func(ctx context.Context) (*podman.Engine, error) { return connect(ctx, cfg, h) }, log.With("host", h.name))
+		r := podman.NewRedial(h.uri, func(ctx context.Context) (*podman.Engine, error) { return dial(ctx, cfg, h) }, log.With("host", h.name))
 		go r.Keep(bg)
 		redials = append(redials, r)
 		engines = append(engines, hostEngine{h.name, r.URI(), r})
 	}
 	// The first scans are better for the first attempts' reasons: wait
 	// for them, a little.
-	wait := time.NewTimer(firstConnectWait)
-	defer wait.Stop()
+	wait, cancel := context.WithTimeout(ctx, firstConnectWait)
+	defer cancel()
 	for _, r := range redials {
 		select {
 		case <-r.Tried():
-		case <-wait.C:
-		case <-ctx.Done():
+		case <-wait.Done(): // one deadline for all of them
 		}
 	}
 	return engines, func() {

@@ -15,6 +15,8 @@ func classify(err error) (int, string) {
 	switch {
 	case errors.Is(err, lifecycle.ErrInvalid):
 		return http.StatusBadRequest, "Bad request"
+	case errors.Is(err, lifecycle.ErrNoHost):
+		return http.StatusNotFound, "No such host"
 	case errors.Is(err, lifecycle.ErrNotFound):
 		return http.StatusNotFound, "No such container"
 	case errors.Is(err, lifecycle.ErrBusy):
@@ -35,7 +37,7 @@ func classify(err error) (int, string) {
 // without the sentinel's generic prefix.
 func message(err error) string {
 	s := err.Error()
-	for _, sentinel := range []error{lifecycle.ErrInvalid, lifecycle.ErrNotFound, lifecycle.ErrBusy,
+	for _, sentinel := range []error{lifecycle.ErrInvalid, lifecycle.ErrNoHost, lifecycle.ErrNotFound, lifecycle.ErrBusy,
 		lifecycle.ErrState, lifecycle.ErrUnreachable, lifecycle.ErrTimeout, lifecycle.ErrLost} {
 		s = strings.TrimPrefix(s, sentinel.Error()+": ")
 	}

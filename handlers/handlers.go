@@ -180,7 +180,7 @@ func (h *Handlers) Index(w http.ResponseWriter, r *http.Request) {
 	filter := r.URL.Query().Get("host")
 	if filter != "" {
 		if _, err := h.host(filter); err != nil {
-			h.fail(w, r, fmt.Errorf("%w: unknown host filter: %v", lifecycle.ErrInvalid, err))
+			h.fail(w, r, fmt.Errorf("%w: host filter: no such host %s", lifecycle.ErrInvalid, message(err)))
 			return
 		}
 	}

@@ -28,7 +28,7 @@ func (h *Handlers) hostOf(r *http.Request) (*Host, error) {
 	name := chi.URLParam(r, "host")
 	if name == "" {
 		if h.several() {
-			return nil, fmt.Errorf("%w: this dashboard has several hosts (%s): name one, as in /hosts/%s%s", lifecycle.ErrNotFound,
+			return nil, fmt.Errorf("%w: this dashboard has several hosts (%s): name one, as in /hosts/%s%s", lifecycle.ErrNoHost,
 				strings.Join(h.hostNames(), ", "), h.hosts[0].Name, r.URL.Path)
 		}
 		return &h.hosts[0], nil
@@ -46,7 +46,7 @@ func (h *Handlers) host(name string) (*Host, error) {
 	if err := lifecycle.ValidateHost(name); err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("%w: no host %q (the hosts are %s)", lifecycle.ErrNotFound, name, strings.Join(h.hostNames(), ", "))
+	return nil, fmt.Errorf("%w: %q (the hosts are %s)", lifecycle.ErrNoHost, name, strings.Join(h.hostNames(), ", "))
 }
 
 func (h *Handlers) several() bool { return len(h.hosts) > 1 }
@@ -66,7 +66,7 @@ func (hst *Host) state(now time.Time) templates.HostState {
 	if err != nil {
 		msg = err.Error()
 	}
-	return templates.NewHostState(hst.Name, hst.Podman, msg, since, now)
+	return templates.NewHostState(hst.Name, hst.Podman, msg, lifecycle.EngineDown(err), since, now)
 }
 
 // rowOn is c's row on hst as of now, with its usage, marked when hst is
@@ -117,7 +117,7 @@ func (h *Handlers) beginEach(ctx context.Context, names []string, op lifecycle.O
 		}
 		hst, err := h.host(host)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %q: %v", lifecycle.ErrInvalid, n, err)
+			return nil, nil, fmt.Errorf("%w: %q: %s", lifecycle.ErrInvalid, n, message(err))
 		}
 		if err := lifecycle.ValidateName(name); err != nil {
 			return nil, nil, err

@@ -48,12 +48,12 @@ func TestSeveralHostsRefuseWhatCannotNameAHost(t *testing.T) {
 		status             int
 		says               string
 	}{
-		{"a route without a host", "POST", "/containers/web/stop", 404, "several hosts"},
+		{"a route without a host", "POST", "/containers/web/stop", 404, "No such host: this dashboard has several hosts (local, b): name one, as in /hosts/local/containers/web/stop"},
 		{"a page without a host", "GET", "/containers/web", 404, "several hosts"},
-		{"an unknown host", "POST", "/hosts/c/containers/web/stop", 404, `no host \"c\"`},
+		{"an unknown host", "POST", "/hosts/c/containers/web/stop", 404, `No such host: \"c\" (the hosts are local, b)`},
 		{"an invalid host", "POST", "/hosts/B_2/containers/web/stop", 400, "not a valid host name"},
 		{"a container the host lacks", "POST", "/hosts/b/containers/db/stop", 404, "db"},
-		{"an unknown host filter", "GET", "/?host=c", 400, "unknown host filter"},
+		{"an unknown host filter", "GET", "/?host=c", 400, `Bad request: host filter: no such host \"c\"`},
 		{"logs of an unknown host", "GET", "/events?logs=web&host=c", 400, "no host"},
 		{"logs naming no host", "GET", "/events?logs=web", 400, "several hosts"},
 	} {
@@ -181,6 +181,9 @@ func TestSeveralHostsContainerPagesAndHistoryNameTheHost(t *testing.T) {
 	}
 	if got, _ := d.Find("main").Attr("sse-connect"); got != "/events?stream=containers&logs=web&host=b" {
 		t.Errorf("b/web's page connects to %q", got)
+	}
+	if d.Find(`#empty-b.empty`).Length() != 1 {
+		t.Errorf("b/web's page has no #empty-b: a row inserted again (the container recreated) would find no place")
 	}
 	if got, _ := d.Find("main").Attr("data-row-url"); got != "/hosts/b/containers/web/row" {
 		t.Errorf("b/web's page fetches its row from %q", got)

@@ -8,6 +8,9 @@ import "errors"
 var (
 	// ErrNotFound: the container does not exist (in the dashboard or in Podman).
 	ErrNotFound = errors.New("no such container")
+	// ErrNoHost: the dashboard has no such Podman host, or a request that
+	// must name one (a dashboard of several) named none.
+	ErrNoHost = errors.New("no such host")
 	// ErrBusy: another operation on the container is still running.
 	ErrBusy = errors.New("operation already running")
 	// ErrInvalid: the request makes no sense (bad name, unknown operation).

@@ -121,7 +121,7 @@ func (f *Fleet) Usage(host, name string) (Usage, bool) {
 func (f *Fleet) Logs(ctx context.Context, host, name string, opts LogOptions, line func(LogLine)) error {
 	m, ok := f.managers[host]
 	if !ok {
-		return fmt.Errorf("%w: no host %q", ErrNotFound, host)
+		return fmt.Errorf("%w: %q", ErrNoHost, host)
 	}
 	return m.Logs(ctx, name, opts, line)
 }

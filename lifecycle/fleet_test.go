@@ -334,8 +334,8 @@ func TestFleetUsageAndLogsGoToTheContainersHost(t *testing.T) {
 	err = f.Logs(context.Background(), "c", "web", lifecycle.LogOptions{Tail: -1}, func(lifecycle.LogLine) {
 		t.Error("a line from a host that is not there")
 	})
-	if !errors.Is(err, lifecycle.ErrNotFound) || err.Error() != `no such container: no host "c"` {
-		t.Errorf(`Logs("c", web) = %v, want ErrNotFound saying no host "c"`, err)
+	if !errors.Is(err, lifecycle.ErrNoHost) || err.Error() != `no such host: "c"` {
+		t.Errorf(`Logs("c", web) = %v, want ErrNoHost naming "c"`, err)
 	}
 }
 

@@ -46,6 +46,9 @@ type Health struct {
 	// when the scans began to fail.
 	ScanErr string
 	Since   time.Time
+	// Unreachable says the engine is why (it did not answer, too slowly,
+	// or the connection broke), rather than the dashboard's own store.
+	Unreachable bool
 }
 
 // Notifier carries events to the pages. Notify is called without any lock

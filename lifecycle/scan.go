@@ -43,7 +43,7 @@ func (m *Manager) Scan(ctx context.Context) (ScanResult, error) {
 	if msg := next.text(); msg != prev.text() {
 		h := &Health{Host: m.host, ScanErr: msg}
 		if next != nil {
-			h.Since = next.since
+			h.Since, h.Unreachable = next.since, EngineDown(next.err)
 		}
 		m.notify.Notify(Event{Health: h, Seq: m.healthSeq.Add(1)})
 	}
@@ -61,6 +61,13 @@ func (f *scanFailure) text() string {
 		return ""
 	}
 	return f.err.Error()
+}
+
+// EngineDown reports whether err says the engine cannot be read (it is
+// unreachable, too slow, or its connection broke), as opposed to a
+// failure of the dashboard's own.
+func EngineDown(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrLost)
 }
 
 // Scanned is closed once the first scan has ended, whether it worked or

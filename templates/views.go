@@ -24,8 +24,12 @@ type Row struct {
 	// a dashboard of several (Podman names have no '@'). The row's ids
 	// are made from it. Select is the value its checkbox gives the bulk
 	// form: the name, or "host/name".
-	Key, Select  string
-	Name         string
+	Key, Select string
+	Name        string
+	// Said is how the row's labels name the container to a screen
+	// reader: its name, and its host on a dashboard of several ("web on
+	// nas"), since names repeat across hosts.
+	Said         string
 	Image        string
 	State        string // the dashboard's state word, for data attributes and tests
 	StateLabel   string // "Running", "Stopping…"
@@ -187,6 +191,7 @@ func RowOn(c lifecycle.Container, now time.Time, several bool) Row {
 		Key:          key,
 		Select:       c.Name,
 		Name:         c.Name,
+		Said:         c.Name,
 		Image:        c.Image,
 		State:        string(c.State),
 		StateLabel:   c.State.Label(),
@@ -208,7 +213,7 @@ func RowOn(c lifecycle.Container, now time.Time, several bool) Row {
 		Health:       c.HealthNow(),
 	}
 	if host != "" {
-		r.Select = host + "/" + c.Name
+		r.Select, r.Said = host+"/"+c.Name, c.Name+" on "+host
 	}
 	switch r.Health {
 	case lifecycle.Healthy:
@@ -446,11 +451,16 @@ type HostState struct {
 }
 
 // NewHostState is host's state as of now: its scans have failed since
-// since with scanErr, or work when scanErr is "".
-func NewHostState(host, podman, scanErr string, since, now time.Time) HostState {
+// since with scanErr, or work when scanErr is "". unreachable says
+// Podman is why; otherwise the dashboard's own store is, and the host is
+// not said to be unreachable.
+func NewHostState(host, podman, scanErr string, unreachable bool, since, now time.Time) HostState {
 	h := HostState{Name: host, Podman: podman, ScanErr: strings.TrimPrefix(scanErr, "scan: ")}
-	if scanErr != "" {
+	switch {
+	case scanErr != "" && unreachable:
 		h.Down = "host unreachable since " + clock(since, now)
+	case scanErr != "":
+		h.Down = "scans failing since " + clock(since, now)
 	}
 	return h
 }
@@ -460,9 +470,9 @@ func NewHostState(host, podman, scanErr string, since, now time.Time) HostState 
 func clock(t, now time.Time) string {
 	t, now = t.Local(), now.Local()
 	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
-		return t.Format("15:04:05")
+		return t.Format("15:04:05 MST")
 	}
-	return t.Format("2006-01-02 15:04:05")
+	return t.Format("2006-01-02 15:04:05 MST")
 }
 
 // Bulk is what a bulk operation did: the containers it started on, and

@@ -579,3 +579,32 @@ func TestEachActionFormCarriesItsTransitionalLabelForTheFrameAfterTheClick(t *te
 		})
 	}
 }
+
+// A host is said to be unreachable only when Podman is why its scans
+// fail; the time is the reader's day's, with its zone.
+func TestHostStateSaysUnreachableOnlyWhenPodmanIsWhy(t *testing.T) {
+	now := time.Date(2026, 12, 1, 17, 30, 0, 0, time.UTC)
+	since := now.Add(-5 * time.Minute)
+	for _, tt := range []struct {
+		name, err   string
+		unreachable bool
+		want        string
+	}{
+		{"up", "", false, ""},
+		{"podman down", "scan: podman unreachable at unix:///x: connection refused", true, "host unreachable since " + since.Local().Format("15:04:05 MST")},
+		{"the store failing", "scan: read stored containers: disk I/O error", false, "scans failing since " + since.Local().Format("15:04:05 MST")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := templates.NewHostState("nas", "unix:///x", tt.err, tt.unreachable, since, now)
+			if h.Down != tt.want {
+				t.Errorf("Down = %q, want %q", h.Down, tt.want)
+			}
+			if strings.HasPrefix(h.ScanErr, "scan: ") {
+				t.Errorf("ScanErr %q keeps the scan's prefix", h.ScanErr)
+			}
+		})
+	}
+	if h := templates.NewHostState("nas", "", "scan: x", true, now.AddDate(0, 0, -2), now); !strings.Contains(h.Down, now.AddDate(0, 0, -2).Local().Format("2006-01-02")) {
+		t.Errorf("a failure two days old: %q, want its date", h.Down)
+	}
+}

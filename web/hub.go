@@ -217,11 +217,19 @@ func (h *Hub) deliver(seen *order, e lifecycle.Event) {
 				h.publishTo(&sse.Event{Data: h.Render(only)}, func(c *client) bool { return c.only != "" && c.shows(u.Host, u.Name) })
 			}
 		}
-	case e.Health != nil:
+	case e.Health != nil && h.several():
 		if seen.admit(e) {
 			h.noteHealth(*e.Health)
-			// A container's page shows its own host's banner alone.
-			h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.only == "" || !h.several() || c.onlyHost == e.Health.Host })
+			// The table gets the host's banner and header; a container's
+			// page of that host the banner alone (it has no header), which
+			// its row's mark follows.
+			s := h.hostState(*e.Health)
+			h.publishTo(&sse.Event{Data: renderHost(s, true)}, func(c *client) bool { return c.only == "" })
+			h.publishTo(&sse.Event{Data: renderHost(s, false)}, func(c *client) bool { return c.only != "" && c.onlyHost == s.Name })
+		}
+	case e.Health != nil:
+		if seen.admit(e) {
+			h.publish(&sse.Event{Data: h.Render(e)})
 		}
 	case seen.admit(e):
 		h.publishTo(&sse.Event{Data: h.Render(e)}, func(c *client) bool { return c.shows(host, name) })
@@ -254,7 +262,7 @@ func (h *Hub) noteHealth(s lifecycle.Health) {
 
 // hostState is the state a health event reports, as the pages show it.
 func (h *Hub) hostState(s lifecycle.Health) templates.HostState {
-	return templates.NewHostState(s.Host, h.HostURIs[s.Host], s.ScanErr, s.Since, h.now())
+	return templates.NewHostState(s.Host, h.HostURIs[s.Host], s.ScanErr, s.Unreachable, s.Since, h.now())
 }
 
 // hasPage reports whether the page of host's container name is open.
@@ -365,6 +373,17 @@ func (h *Hub) row(c lifecycle.Container) templates.Row {
 		r.HostDown = s.Down
 	}
 	return r
+}
+
+// renderHost is a host's banner, with its header in the table (head).
+func renderHost(s templates.HostState, head bool) []byte {
+	var buf bytes.Buffer
+	ctx := context.Background()
+	_ = templates.HostStatus(s, true).Render(ctx, &buf)
+	if head {
+		_ = templates.HostHead(s, true).Render(ctx, &buf)
+	}
+	return sseSafe(buf.Bytes())
 }
 
 // renderToast is the toast of a failed job alone.

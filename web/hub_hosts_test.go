@@ -46,7 +46,12 @@ func TestSeveralHostsFeedRowsAndBannersByHost(t *testing.T) {
 	if strings.Contains(ev.Data, `scan-status-local`) {
 		t.Errorf("b's banner event touches local's:\n%s", ev.Data)
 	}
-	page.Next(j, "b's banner on b/web's page", webtest.Contains(`id="scan-status-b"`))
+	_, ev = page.Next(j, "b's banner on b/web's page", webtest.Contains(`id="scan-status-b"`))
+	// A container's page has no host header: the banner alone, which
+	// carries what the row's mark says.
+	if strings.Contains(ev.Data, "hosthead-") || !strings.Contains(ev.Data, `data-down="host unreachable since `) {
+		t.Errorf("b/web's page got:\n%s\nwant b's banner alone, with its data-down", ev.Data)
+	}
 
 	// Local goes down too: its page-less banner reaches the table, not
 	// the page of a container of b.

@@ -39,11 +39,7 @@ func Router(s Site) (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(securityHeaders)
 	r.Use(middleware.Recoverer)
-	// Pages, fragments, JSON and logs travel gzipped to a client that
-	// takes it: a table of a few thousand rows is megabytes of HTML and a
-	// twentieth of that gzipped. The live feed (text/event-stream) is
-	// never compressed, so its events are not held in a compressor.
-	r.Use(middleware.Compress(5))
+	r.Use(compressReads)
 	r.Use(requestLog(s.Log))
 	r.Use(s.Hosts.check)
 	// The largest body any route reads, the bulk form's; every other
@@ -91,6 +87,23 @@ func Router(s Site) (http.Handler, error) {
 		})
 	})
 	return r, nil
+}
+
+// compressReads sends the answers to GET requests gzipped to a client
+// that takes them: pages, the table, JSON, logs and static files. A table
+// of a few thousand rows is megabytes of HTML and a twentieth of that
+// gzipped. The live feed (text/event-stream) is never compressed, so its
+// events are not held in a compressor; nor are the answers to actions,
+// one row each, whose latency matters more than their few kilobytes.
+func compressReads(next http.Handler) http.Handler {
+	gzipped := middleware.Compress(5)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			gzipped.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // staticFiles serves the embedded assets. They change only with the

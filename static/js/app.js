@@ -243,18 +243,34 @@
   // the same mark, kept here since the header is swapped on its own.
   function markHost(group) {
     var head = group.querySelector('.host-head');
-    var down = head ? head.dataset.down || '' : '';
-    group.querySelectorAll('.host-mark').forEach(function (m) {
-      if (m.textContent !== down) m.textContent = down;
-      if (m.hidden !== (down === '')) m.hidden = down === '';
-    });
+    setMarks(group, head ? head.dataset.down || '' : '');
     var toggle = group.querySelector('.host-toggle');
     if (toggle) toggle.setAttribute('aria-expanded', group.classList.contains('collapsed') ? 'false' : 'true');
   }
 
+  function setMarks(el, down) {
+    el.querySelectorAll('.host-mark').forEach(function (m) {
+      if (m.textContent !== down) m.textContent = down;
+      if (m.hidden !== (down === '')) m.hidden = down === '';
+    });
+  }
+
+  // A container's page of a dashboard of several hosts has its host's
+  // banner and no header: its row's mark follows the banner.
+  function markPage() {
+    var main = document.querySelector('[data-container]');
+    var row = main && document.getElementById(main.dataset.rowId);
+    if (!row || !row.dataset.host) return;
+    var status = document.getElementById('scan-status-' + row.dataset.host);
+    setMarks(row, status ? status.dataset.down || '' : '');
+  }
+
   function applyView() {
     var tbody = document.getElementById('rows');
-    if (!tbody) return;
+    if (!tbody) {
+      markPage();
+      return;
+    }
     var shown = 0, total = 0, unhealthy = 0;
     parts(tbody).forEach(function (p) {
       if (p.el !== tbody) markHost(p.el);
@@ -303,13 +319,6 @@
       if (!match || !selectable) selected.delete(box.value);
       if (box.checked !== selected.has(box.value)) box.checked = selected.has(box.value);
     });
-    var count = document.getElementById('unhealthy-count');
-    if (count) {
-      count.hidden = unhealthy === 0;
-      var text = unhealthy + ' unhealthy';
-      if (count.textContent !== text) count.textContent = text;
-    }
-    updateSelection();
     var sorted = rows.slice().sort(function (a, b) {
       var x = key(a), y = key(b);
       if (x === y) { x = a.dataset.name; y = b.dataset.name; }
