@@ -277,6 +277,10 @@ func (p *tab) open(url string) {
 	p.t.Helper()
 	p.navigate(url)
 	p.waitLive()
+	// The live connection's opening fetches the table again: a test acts
+	// once that fetch has landed, or the fetch lands over what it did (and
+	// a session the test ends meanwhile makes it a sign-in redirect).
+	p.settle()
 }
 
 // navigate loads url and, when the dashboard sends the browser to its

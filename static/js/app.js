@@ -28,10 +28,14 @@
   // So every time the live connection opens the table is fetched again; a
   // missed final state must never leave "Stopping…" on screen. A row
   // pushed while that fetch is in flight may be newer than the fetched
-  // table, which would overwrite it: the fetch is then repeated, until one
-  // completes with no push in between.
+  // table: that table is then not swapped in (rows would go back in time,
+  // or a pushed row vanish for a moment) and the fetch is repeated, until
+  // one completes with no push in between, or a few tries have passed
+  // (under a constant stream of pushes, a table a moment old is better
+  // than none).
   var resyncing = false;
   var pushedMeanwhile = false;
+  var resyncTries = 0;
 
   function resync() {
     var rows = document.getElementById('rows');
@@ -50,7 +54,12 @@
       resyncing = false;
       var current = document.getElementById('rows');
       if (current) current.removeAttribute('aria-busy');
-      if (pushedMeanwhile) resync();
+      if (pushedMeanwhile) {
+        resyncTries++;
+        resync();
+      } else {
+        resyncTries = 0;
+      }
     };
     htmx.ajax('GET', '/rows', { target: '#rows', swap: 'outerHTML' }).then(done, done);
   }
@@ -65,6 +74,10 @@
 
   document.addEventListener('htmx:sseBeforeMessage', function () {
     if (resyncing) pushedMeanwhile = true;
+  });
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    var d = evt.detail;
+    if (resyncing && pushedMeanwhile && resyncTries < 3 && d && d.target && d.target.id === 'rows') d.shouldSwap = false;
   });
   document.addEventListener('htmx:sseOpen', function () {
     setLive('live', 'live');
