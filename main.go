@@ -699,7 +699,7 @@ func waitForJobs(m *lifecycle.Fleet, log *slog.Logger) error {
 	for _, j := range jobs {
 		name := j.Container
 		if m.Several() {
-			name = j.Host + "/" + name
+			name = lifecycle.HostName(j.Host, name)
 		}
 		names = append(names, string(j.Op)+" "+name)
 	}

@@ -36,9 +36,9 @@ type Lifecycle interface {
 	Usage(name string) (lifecycle.Usage, bool)
 	Logs(ctx context.Context, name string, opts lifecycle.LogOptions, line func(lifecycle.LogLine)) error
 	ScanError() error
-	// Unreachable is why the scans fail and since when; nil when the last
-	// one worked.
-	Unreachable() (error, time.Time)
+	// Unreachable is since when the scans fail and why; a nil error when
+	// the last one worked.
+	Unreachable() (since time.Time, err error)
 }
 
 // Auth is what the handlers need of the authentication.

@@ -61,7 +61,7 @@ func (h *Handlers) hostNames() []string {
 
 // state is the host's state as its page shows it.
 func (hst *Host) state(now time.Time) templates.HostState {
-	err, since := hst.Lifecycle.Unreachable()
+	since, err := hst.Lifecycle.Unreachable()
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -140,7 +140,7 @@ func (h *Handlers) beginEach(ctx context.Context, names []string, op lifecycle.O
 			defer wg.Done()
 			b, run, err := hst.Lifecycle.BeginEach(ctx, byHost[hst], op, origin, opts)
 			for j := range b {
-				b[j].Name = hst.Name + "/" + b[j].Name
+				b[j].Name = lifecycle.HostName(hst.Name, b[j].Name)
 			}
 			parts[i] = part{b, run, err}
 		}()

@@ -126,8 +126,12 @@ func (f *Fleet) Logs(ctx context.Context, host, name string, opts LogOptions, li
 	return m.Logs(ctx, name, opts, line)
 }
 
-// SplitHostName splits "host/name", the way a container is named across
-// hosts, into its parts; ok is false when s has no host.
+// HostName is how a container is named across hosts: "host/name". Host
+// names never contain '/', so SplitHostName undoes it.
+func HostName(host, name string) string { return host + "/" + name }
+
+// SplitHostName splits "host/name" (HostName) into its parts; ok is false
+// when s has no host.
 func SplitHostName(s string) (host, name string, ok bool) {
 	return strings.Cut(s, "/")
 }

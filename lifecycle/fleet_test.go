@@ -525,7 +525,7 @@ func TestUnreachableIsSinceTheFirstFailedScanAndEndsWithOneThatWorks(t *testing.
 		clock.Set(t0.Add(s.at))
 		engine.Down(s.down)
 		_, scanErr := m.Scan(context.Background())
-		err, since := m.Unreachable()
+		since, err := m.Unreachable()
 		wantSince := time.Time{}
 		if s.since >= 0 {
 			wantSince = t0.Add(s.since)

@@ -448,7 +448,7 @@ func (m *Manager) record(now time.Time, op Op, what, name, detail string) {
 		return
 	}
 	if m.named {
-		name = m.host + "/" + name
+		name = HostName(m.host, name)
 	}
 	if err := m.incid.record(now, op, what, name, detail); err != nil {
 		m.log.Error("incident log", "err", err)

@@ -82,14 +82,14 @@ func (m *Manager) ScanError() error {
 	return nil
 }
 
-// Unreachable is the engine's state as the scans see it: why the last
-// scan failed and since when they have failed, or nil and the zero time
+// Unreachable is the engine's state as the scans see it: since when the
+// scans have failed and why the last one did, or the zero time and nil
 // when the last one worked.
-func (m *Manager) Unreachable() (err error, since time.Time) {
+func (m *Manager) Unreachable() (since time.Time, err error) {
 	if f := m.scanErr.Load(); f != nil {
-		return f.err, f.since
+		return f.since, f.err
 	}
-	return nil, time.Time{}
+	return time.Time{}, nil
 }
 
 func (m *Manager) scan(ctx context.Context) (res ScanResult, listed bool, err error) {

@@ -213,7 +213,7 @@ func RowOn(c lifecycle.Container, now time.Time, several bool) Row {
 		Health:       c.HealthNow(),
 	}
 	if host != "" {
-		r.Select, r.Said = host+"/"+c.Name, c.Name+" on "+host
+		r.Select, r.Said = lifecycle.HostName(host, c.Name), c.Name+" on "+host
 	}
 	switch r.Health {
 	case lifecycle.Healthy:
@@ -522,7 +522,7 @@ type JobRow struct {
 func NewJobRow(j lifecycle.Job, now time.Time, several bool) JobRow {
 	host, container := "", j.Container
 	if several {
-		host, container = j.Host, j.Host+"/"+j.Container
+		host, container = j.Host, lifecycle.HostName(j.Host, j.Container)
 	}
 	r := JobRow{
 		Op:           string(j.Op),

@@ -306,7 +306,7 @@ func (o *order) admit(e lifecycle.Event) bool {
 		o.health[e.Health.Host] = e.Seq
 		return true
 	}
-	name := e.Container.Host + "/" + e.Container.Name
+	name := lifecycle.HostName(e.Container.Host, e.Container.Name)
 	if e.Seq != 0 && e.Seq <= o.rows[name] {
 		return false
 	}
@@ -357,7 +357,7 @@ func (h *Hub) Render(e lifecycle.Event) []byte {
 // its host.
 func (h *Hub) named(c lifecycle.Container) string {
 	if h.several() {
-		return c.Host + "/" + c.Name
+		return lifecycle.HostName(c.Host, c.Name)
 	}
 	return c.Name
 }

@@ -7,6 +7,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -185,12 +186,7 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) OperationBegun(j lifecycle.Job) { m.inFlight.WithLabelValues(hostOf(j.Host)).Inc() }
 
 // hostOf is the host label of a job or scan of host.
-func hostOf(host string) string {
-	if host == "" {
-		return lifecycle.DefaultHost
-	}
-	return host
-}
+func hostOf(host string) string { return cmp.Or(host, lifecycle.DefaultHost) }
 
 // OperationEnded implements lifecycle.Observer.
 func (m *Metrics) OperationEnded(j lifecycle.Job) {
