@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,6 +245,15 @@ func (h *Hub) deliver(seen *order, e lifecycle.Event) {
 
 // several reports whether the dashboard has several hosts.
 func (h *Hub) several() bool { return len(h.HostURIs) > 1 }
+
+// hostNames are the hosts' names, sorted; DefaultHost alone when
+// HostURIs is not set.
+func (h *Hub) hostNames() []string {
+	if len(h.HostURIs) == 0 {
+		return []string{lifecycle.DefaultHost}
+	}
+	return slices.Sorted(maps.Keys(h.HostURIs))
+}
 
 // noteHealth records whether a host is down, for the rows rendered from
 // now on.

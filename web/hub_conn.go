@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,18 +82,16 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	host := q.Get("host")
+	hosts := h.hostNames()
 	switch {
-	case q.Has("host") && h.HostURIs[host] == "" && !(len(h.HostURIs) == 0 && host == lifecycle.DefaultHost):
+	case q.Has("host") && !slices.Contains(hosts, host):
 		http.Error(w, fmt.Sprintf("host: no host %q", host), http.StatusBadRequest)
 		return
-	case logs != "" && host == "" && h.several():
+	case host == "" && len(hosts) > 1 && logs != "":
 		http.Error(w, "logs: this dashboard has several hosts: name the container's with &host=", http.StatusBadRequest)
 		return
 	case host == "":
-		host = lifecycle.DefaultHost
-		for name := range h.HostURIs {
-			host = name // the only one
-		}
+		host = hosts[0] // the only one, or any: the table's feed has no host
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()

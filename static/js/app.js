@@ -284,10 +284,14 @@
       markPage();
       return;
     }
+    var input = document.getElementById('filter');
+    var select = document.getElementById('show');
+    var q = input ? input.value.trim().toLowerCase() : '';
+    var show = select ? select.value : '';
     var shown = 0, total = 0, unhealthy = 0;
     parts(tbody).forEach(function (p) {
       if (p.el !== tbody) markHost(p.el);
-      var c = arrange(p.el, p.end, p.shown, p.selectable);
+      var c = arrange(p.el, p.end, p.shown, p.selectable, q, show);
       shown += c.shown;
       total += c.total;
       unhealthy += c.unhealthy;
@@ -299,22 +303,14 @@
       if (count.textContent !== text) count.textContent = text;
     }
     updateSelection();
-    var input = document.getElementById('filter');
-    var select = document.getElementById('show');
-    var q = input ? input.value.trim().toLowerCase() : '';
-    var show = select ? select.value : '';
     var none = document.getElementById('no-match');
     if (none) none.hidden = !((q !== '' || show !== '') && shown === 0 && total > 0);
   }
 
-  // arrange filters and sorts the rows of one part, which end goes after;
-  // a part not shown (another host) or not selectable (collapsed) keeps
-  // none selected.
-  function arrange(tbody, end, partShown, selectable) {
-    var input = document.getElementById('filter');
-    var select = document.getElementById('show');
-    var q = input ? input.value.trim().toLowerCase() : '';
-    var show = select ? select.value : '';
+  // arrange filters (by the text q and the view show) and sorts the rows
+  // of one part, which end goes after; a part not shown (another host) or
+  // not selectable (collapsed) keeps none selected.
+  function arrange(tbody, end, partShown, selectable, q, show) {
     var rows = rowsOf(tbody);
     var shown = 0;
     var unhealthy = 0;
