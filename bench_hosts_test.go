@@ -69,18 +69,7 @@ func startHostsApp(t *testing.T, engines []hostEngine, scanInterval time.Duratio
 
 // stop shuts the app down as main does: streams and server closed, every
 // host's jobs waited for, files closed.
-func (ha *hostsApp) stop() {
-	ha.end.Do(func() {
-		ha.a.shutdown()
-		ha.srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		if err := ha.a.fleet.Wait(ctx); err != nil {
-			ha.t.Errorf("jobs still running when the dashboard stopped: %v", ha.a.fleet.Running())
-		}
-		ha.a.close()
-	})
-}
+func (ha *hostsApp) stop() { ha.end.Do(func() { stopApp(ha.t, ha.a, ha.srv) }) }
 
 func (ha *hostsApp) manager(host string) *lifecycle.Manager {
 	m, ok := ha.a.fleet.Manager(host)

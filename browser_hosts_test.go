@@ -81,14 +81,7 @@ func serveHosts(t *testing.T, hosts ...fakeHost) *hostsDashboard {
 		if t.Failed() {
 			t.Logf("dashboard log:\n%s", logs.String())
 		}
-		a.shutdown()
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		if err := a.fleet.Wait(ctx); err != nil {
-			t.Errorf("jobs still running when the dashboard stopped: %v", a.fleet.Running())
-		}
-		a.close()
+		stopApp(t, a, srv)
 	})
 	return d
 }

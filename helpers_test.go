@@ -216,17 +216,20 @@ func serveApp(t *testing.T, engine lifecycle.Engine, cfg config, logs *lockedBuf
 
 // stop shuts the app down as main does on SIGTERM: streams closed, the
 // server closed, jobs waited for, files closed.
-func (ta *testApp) stop() {
-	ta.end.Do(func() {
-		ta.a.shutdown()
-		ta.srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		if err := ta.a.manager.Wait(ctx); err != nil {
-			ta.t.Errorf("jobs still running when the dashboard stopped: %v", ta.a.manager.Running())
-		}
-		ta.a.close()
-	})
+func (ta *testApp) stop() { ta.end.Do(func() { stopApp(ta.t, ta.a, ta.srv) }) }
+
+// stopApp shuts a down as main does on SIGTERM: streams closed, srv
+// closed, every host's jobs waited for, files closed.
+func stopApp(t testing.TB, a *app, srv *httptest.Server) {
+	t.Helper()
+	a.shutdown()
+	srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if err := a.fleet.Wait(ctx); err != nil {
+		t.Errorf("jobs still running when the dashboard stopped: %v", a.fleet.Running())
+	}
+	a.close()
 }
 
 // crash ends the app the way a killed process ends: no waiting for its
