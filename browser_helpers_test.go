@@ -228,7 +228,7 @@ func (p *tab) waitFor(what, predicate string) {
 	defer cancel()
 	end := time.Now().Add(deadline)
 	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](untilThrown(predicate),
 			chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(time.Until(end))))
 		if err == nil {
 			return
@@ -236,9 +236,32 @@ func (p *tab) waitFor(what, predicate string) {
 		// A navigation (a sign-in, a redirect to the login page) ends the
 		// poll with its document: poll the next one.
 		if !navigated(err) || time.Now().After(end) {
-			p.t.Fatalf("%s: %s: not within %s: %v%s", p.label, what, deadline, err, p.dump())
+			p.t.Fatalf("%s: %s: not within %s: %v%s%s", p.label, what, deadline, err, p.thrown(), p.dump())
 		}
 	}
+}
+
+// untilThrown makes a predicate that throws (an element it reads is not
+// there yet) read as false. chromedp's poll calls it from a timer: an
+// exception there ends the polling without settling it, and the wait
+// would hang until its deadline although the predicate came to hold. The
+// last exception is kept for the failure message.
+func untilThrown(predicate string) string {
+	return `(function () {
+		try { return (` + predicate + `); }
+		catch (e) { window.__podboardThrown = String(e); return false; }
+	})()`
+}
+
+// thrown is the last exception a waited-for predicate threw, if any.
+func (p *tab) thrown() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.__podboardThrown || '')`))
+	if err != nil || msg == "" {
+		return ""
+	}
+	return "\nthe predicate last threw: " + msg
 }
 
 // dump is the page's live indicator and table, for failure messages.
@@ -531,7 +554,7 @@ func (p *tab) elapsed(name string) int {
 	ctx, cancel := context.WithTimeout(p.ctx, deadline+5*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Poll[[]int](
-		"(function () { var s = "+elapsedSeconds(name)+"; return s >= 0 ? [s] : null; })()",
+		untilThrown("(function () { var s = "+elapsedSeconds(name)+"; return s >= 0 ? [s] : null; })()"),
 		chromedp.WithPollingInterval(15*time.Millisecond), chromedp.WithPollingTimeout(deadline)))
 	if err != nil || len(v) != 1 {
 		p.t.Fatalf("%s: no elapsed time on %s within %s: %v%s", p.label, name, deadline, err, p.dump())
@@ -578,4 +601,25 @@ func (f *fakeDashboard) cut() { f.env.CutStreams() }
 func (f *fakeDashboard) scan(t *testing.T) {
 	t.Helper()
 	f.env.Scan()
+}
+
+// A predicate that throws until the element it reads arrives, as in
+// "the summary says 1 refused" before the summary is swapped in, is a wait
+// that goes on: it once hung a bulk test for its whole deadline, since
+// chromedp's poll stops, unsettled, at an exception thrown from its timer.
+func TestBrowserWaitForReadsAPredicateThatThrowsAsNotYet(t *testing.T) {
+	f := startFakeDashboard(t, fake.Running("web"))
+	_, p := newBrowser(t)
+	p.open(f.url)
+	evalIn[chromedp.Void](p, `window.__polls = 0; setTimeout(function () {
+		var s = document.createElement('span');
+		s.id = 'late';
+		s.textContent = 'here';
+		document.body.appendChild(s);
+	}, 200)`)
+	// The first poll holds back, so the throws come from the timer's polls.
+	p.waitFor("the late element", `++window.__polls > 1 && document.getElementById('late').textContent === 'here'`)
+	if got := p.thrown(); !strings.Contains(got, "textContent") {
+		t.Errorf("the predicate's exception was not kept: %q", got)
+	}
 }
