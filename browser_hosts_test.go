@@ -12,11 +12,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -41,7 +39,7 @@ type hostsDashboard struct {
 	url     string
 	a       *app
 	engines map[string]*fake.Engine
-	streams *streamCutter
+	streams *webtest.StreamCutter
 }
 
 // serveHosts is serveApp for several hosts: newApp, exactly as main wires
@@ -74,7 +72,7 @@ func serveHosts(t *testing.T, hosts ...fakeHost) *hostsDashboard {
 	if err := (auth.Accounts{DB: a.store}).AddUser(context.Background(), testUser, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	d.streams = &streamCutter{next: a.srv.Handler}
+	d.streams = &webtest.StreamCutter{Next: a.srv.Handler}
 	srv := httptest.NewServer(d.streams)
 	d.url = srv.URL
 	t.Cleanup(func() {
@@ -102,35 +100,7 @@ func (d *hostsDashboard) scan(t *testing.T, host string) error {
 
 // cutStreams ends the live streams open now, as a proxy that drops idle
 // connections would; the pages reconnect.
-func (d *hostsDashboard) cutStreams() { d.streams.cut() }
-
-// streamCutter gives every /events request a context it can cancel.
-type streamCutter struct {
-	next    http.Handler
-	mu      sync.Mutex
-	cancels []context.CancelFunc
-}
-
-func (s *streamCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/events" {
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		s.mu.Lock()
-		s.cancels = append(s.cancels, cancel)
-		s.mu.Unlock()
-		r = r.WithContext(ctx)
-	}
-	s.next.ServeHTTP(w, r)
-}
-
-func (s *streamCutter) cut() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, cancel := range s.cancels {
-		cancel()
-	}
-	s.cancels = nil
-}
+func (d *hostsDashboard) cutStreams() { d.streams.Cut() }
 
 // hostMark is a predicate: the row of key shows mark as its host's
 // unreachable mark, or shows none (and has it hidden) when mark is "".

@@ -76,7 +76,7 @@ type Env struct {
 	Hosts map[string]*Host
 
 	events   eventLog
-	streams  streamCutter
+	streams  StreamCutter
 	hostList []handlers.Host
 }
 
@@ -341,7 +341,7 @@ func (e *Env) wire(o options) {
 	for i := len(o.middleware) - 1; i >= 0; i-- {
 		h = o.middleware[i](h)
 	}
-	e.streams.next = h
+	e.streams.Next = h
 	e.Handler = &e.streams
 	e.Server = httptest.NewServer(e.Handler)
 	e.URL = e.Server.URL
@@ -477,16 +477,18 @@ func (e *Env) Subscribe() *Stream {
 
 // CutStreams ends every live stream open now, as a proxy that drops idle
 // connections or a flaky network would; pages then reconnect.
-func (e *Env) CutStreams() { e.streams.cut() }
+func (e *Env) CutStreams() { e.streams.Cut() }
 
-// streamCutter gives every /events request a context it can cancel.
-type streamCutter struct {
-	next    http.Handler
+// StreamCutter serves Next, giving every /events request a context that
+// Cut cancels: a test ends the live streams open at that moment, as a proxy
+// that drops idle connections would, and the pages reconnect.
+type StreamCutter struct {
+	Next    http.Handler
 	mu      sync.Mutex
 	cancels []context.CancelFunc
 }
 
-func (s *streamCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *StreamCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/events" {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
@@ -495,10 +497,11 @@ func (s *streamCutter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		r = r.WithContext(ctx)
 	}
-	s.next.ServeHTTP(w, r)
+	s.Next.ServeHTTP(w, r)
 }
 
-func (s *streamCutter) cut() {
+// Cut ends the live streams open now.
+func (s *StreamCutter) Cut() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, cancel := range s.cancels {
