@@ -337,13 +337,12 @@ func failed(e lifecycle.Event) bool {
 // of band, with what a screen reader should say; for an operation that
 // ended with a failure, a toast too.
 func (h *Hub) Render(e lifecycle.Event) []byte {
+	if e.Health != nil && h.several() {
+		return renderHost(h.hostState(*e.Health), true) // a health event ends no job
+	}
 	var buf bytes.Buffer
 	ctx := context.Background()
 	switch {
-	case e.Health != nil && h.several():
-		s := h.hostState(*e.Health)
-		_ = templates.HostStatus(s, true).Render(ctx, &buf)
-		_ = templates.HostHead(s, true).Render(ctx, &buf)
 	case e.Health != nil:
 		_ = templates.ScanStatus(e.Health.ScanErr, true).Render(ctx, &buf)
 	case len(e.Usage) > 0:
