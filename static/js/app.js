@@ -291,7 +291,7 @@
     var shown = 0, total = 0, unhealthy = 0;
     parts(tbody).forEach(function (p) {
       if (p.el !== tbody) markHost(p.el);
-      var c = arrange(p.el, p.end, p.shown, p.selectable, q, show);
+      var c = arrange(p, q, show);
       shown += c.shown;
       total += c.total;
       unhealthy += c.unhealthy;
@@ -308,24 +308,25 @@
   }
 
   // arrange filters (by the text q and the view show) and sorts the rows
-  // of one part, which end goes after; a part not shown (another host) or
-  // not selectable (collapsed) keeps none selected.
-  function arrange(tbody, end, partShown, selectable, q, show) {
-    var rows = rowsOf(tbody);
+  // of one part (parts), before the part's end; a part not shown (another
+  // host) counts none of its rows, and one not selectable (also
+  // collapsed) keeps none selected.
+  function arrange(part, q, show) {
+    var rows = rowsOf(part.el);
     var shown = 0;
     var unhealthy = 0;
     rows.forEach(function (r) {
       var hay = (r.dataset.name + ' ' + (r.dataset.image || '') + ' ' + r.dataset.state + ' ' + (r.dataset.health || '') + ' ' + (r.dataset.host || '')).toLowerCase();
       var match = (q === '' || hay.indexOf(q) >= 0) && inView(r, show);
       if (r.hidden !== !match) r.hidden = !match;
-      if (match && partShown) shown++;
-      if (r.dataset.health === 'unhealthy' && partShown) unhealthy++;
+      if (match && part.shown) shown++;
+      if (r.dataset.health === 'unhealthy' && part.shown) unhealthy++;
       // A swapped row comes with its checkbox clear: the selection is
       // kept here. A bulk action acts on what the operator sees: a row the
       // filter hides is no longer selected.
       var box = r.querySelector('input.select');
       if (!box) return;
-      if (!match || !selectable) selected.delete(box.value);
+      if (!match || !part.selectable) selected.delete(box.value);
       if (box.checked !== selected.has(box.value)) box.checked = selected.has(box.value);
     });
     var sorted = rows.slice().sort(function (a, b) {
@@ -339,7 +340,7 @@
       if (sorted[i] === cur) {
         cur = nextRow(cur);
       } else {
-        move(tbody, sorted[i], cur || end);
+        move(part.el, sorted[i], cur || part.end);
       }
     }
     return { shown: shown, total: rows.length, unhealthy: unhealthy };
