@@ -164,6 +164,10 @@ func (r Row) TestID(id string) *goquery.Selection { return byTestID(r.Selection,
 // Name is the row's data-name.
 func (r Row) Name() string { return r.attr("data-name") }
 
+// Host is the row's data-host: its host on a dashboard of several, ""
+// on one.
+func (r Row) Host() string { return r.attr("data-host") }
+
 // ID is the row's id, templates.RowID of its name.
 func (r Row) ID() string { return r.attr("id") }
 

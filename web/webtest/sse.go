@@ -243,6 +243,31 @@ func IsRow(name, state string) func(Event) bool {
 	}
 }
 
+// IsRowOn is IsRow for host's container name, on a dashboard of several
+// hosts, where names repeat.
+func IsRowOn(host, name, state string) func(Event) bool {
+	return func(ev Event) bool {
+		for _, r := range PushedRows(ev) {
+			if r.Host() == host && r.Name() == name && (state == "" || r.State() == state) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Has matches an event whose data, parsed as HTML, has an element that
+// selector selects.
+func Has(selector string) func(Event) bool {
+	return func(ev Event) bool {
+		if ev.Data == "" {
+			return false
+		}
+		d, err := parse(ev.Data)
+		return err == nil && d.Find(selector).Length() > 0
+	}
+}
+
 // IsRemoval matches the event that deletes name's row from every page.
 func IsRemoval(name string) func(Event) bool {
 	return func(ev Event) bool {
