@@ -25,10 +25,13 @@ import (
 	"podboard/lifecycle/podman/podmansvc"
 )
 
-var demo = []struct {
+// container is one of the demo's containers: its name and its workload.
+type container struct {
 	name string
 	w    podmansvc.Workload
-}{
+}
+
+var demo = []container{
 	{"bitcoind", podmansvc.Workload{StopDelay: 20 * time.Second, StopTimeout: 600, Start: true}},
 	{"web", podmansvc.Workload{StopTimeout: 10, Start: true}},
 	{"stubborn", podmansvc.Workload{IgnoreTerm: true, StopTimeout: 5, Start: true}},
@@ -39,10 +42,7 @@ var demo = []struct {
 
 // nas is the second host's containers, with -hosts 2: a name the first
 // host has too, and one of its own.
-var nas = []struct {
-	name string
-	w    podmansvc.Workload
-}{
+var nas = []container{
 	{"web", podmansvc.Workload{StopTimeout: 10, Start: true}},
 	{"backup", podmansvc.Workload{StopDelay: 5 * time.Second, StopTimeout: 60, Start: true}},
 }
@@ -95,34 +95,18 @@ func run(dir, bin, listen string, hosts int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	svc, err := podmansvc.Launch(filepath.Join(dir, "podman"))
+	svc, err := launch(filepath.Join(dir, "podman"), demo)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-	if _, err := svc.BuildWorkloadImage(); err != nil {
-		return err
-	}
-	for _, d := range demo {
-		if err := create(svc, d.name, d.w); err != nil {
-			return err
-		}
-	}
 	args := []string{"--listen", listen, "--podman", svc.URI, "--scan-interval", "2s"}
 	var second *podmansvc.Service
 	if hosts == 2 {
-		if second, err = podmansvc.Launch(filepath.Join(dir, "podman-nas")); err != nil {
+		if second, err = launch(filepath.Join(dir, "podman-nas"), nas); err != nil {
 			return err
 		}
 		defer second.Close()
-		if _, err := second.BuildWorkloadImage(); err != nil {
-			return err
-		}
-		for _, d := range nas {
-			if err := create(second, d.name, d.w); err != nil {
-				return err
-			}
-		}
 		args = []string{"--listen", listen, "--podman", "local=" + svc.URI, "--podman", "nas=" + second.URI, "--scan-interval", "2s"}
 	}
 
@@ -161,13 +145,33 @@ func run(dir, bin, listen string, hosts int) error {
 	return nil
 }
 
-// create makes the workload container name on svc, unless it exists.
-func create(svc *podmansvc.Service, name string, w podmansvc.Workload) error {
-	if _, err := svc.Podman("container", "exists", name); err == nil {
-		return nil
+// launch starts a private Podman service in dir with the workload image
+// and the containers cs, those it does not have yet. The caller closes it.
+func launch(dir string, cs []container) (*podmansvc.Service, error) {
+	svc, err := podmansvc.Launch(dir)
+	if err != nil {
+		return nil, err
 	}
-	if err := svc.CreateWorkload(name, w); err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
+	if err := fill(svc, cs); err != nil {
+		svc.Close()
+		return nil, err
+	}
+	return svc, nil
+}
+
+// fill builds the workload image on svc and creates the containers cs it
+// does not have.
+func fill(svc *podmansvc.Service, cs []container) error {
+	if _, err := svc.BuildWorkloadImage(); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, err := svc.Podman("container", "exists", c.name); err == nil {
+			continue
+		}
+		if err := svc.CreateWorkload(c.name, c.w); err != nil {
+			return fmt.Errorf("create %s: %w", c.name, err)
+		}
 	}
 	return nil
 }
